@@ -1,0 +1,102 @@
+/* dhcp.h - DHCP client messages (RFC 2131, options RFC 2132), pure codec.
+ *
+ * Builds DHCPDISCOVER and DHCPREQUEST (SELECTING state) and parses the
+ * server's OFFER / ACK / NAK into a lease.  No system calls: net.c owns the
+ * socket and the state machine, ipudp.c the IPv4/UDP framing.
+ */
+#ifndef NETSWAP_DHCP_H
+#define NETSWAP_DHCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define DHCP_SERVER_PORT 67
+#define DHCP_CLIENT_PORT 68
+
+/* Message types, option 53. */
+enum dhcp_msg_type {
+	DHCP_DISCOVER = 1,
+	DHCP_OFFER = 2,
+	DHCP_REQUEST = 3,
+	DHCP_DECLINE = 4,
+	DHCP_ACK = 5,
+	DHCP_NAK = 6,
+	DHCP_RELEASE = 7,
+	DHCP_INFORM = 8,
+};
+
+/* What we send is padded to the 300-byte BOOTP minimum (RFC 1542 2.1)
+ * that some relays still expect, and fits a DHCP_MSG_MAX buffer (548 bytes
+ * with a 255-character hostname; 576 is what every DHCP host must accept,
+ * RFC 2131 2). */
+#define DHCP_MSG_MIN 300
+#define DHCP_MSG_MAX 576
+
+struct dhcp_client {
+	uint32_t xid;           /* transaction id, host order; same for DISCOVER and REQUEST */
+	uint8_t mac[6];
+	uint16_t secs;          /* seconds since the client began (RFC 2131 table 5) */
+	const char *hostname;   /* option 12, may be NULL */
+};
+
+/* Strings are NUL-terminated.  A string option that does not fit its field
+ * (or holds a NUL or control character) makes the whole reply malformed:
+ * nothing is truncated, because a cut root-path, bootfile or hostname would
+ * boot the wrong thing silently; the error message names the option. */
+struct dhcp_lease {
+	uint8_t type;                   /* DHCP_OFFER, DHCP_ACK, DHCP_NAK */
+	struct in_addr yiaddr;
+	struct in_addr siaddr;          /* next-server (BOOTP siaddr) */
+	struct in_addr server_id;       /* option 54 */
+	struct in_addr subnet;          /* option 1, 0 when absent */
+	struct in_addr router;          /* first address of option 3 */
+	struct in_addr broadcast;       /* option 28 */
+	struct in_addr dns[3];          /* first three of option 6 */
+	int ndns;
+	uint32_t lease_secs;            /* option 51, 0 when absent */
+	char hostname[64];              /* option 12 */
+	char domain[64];                /* option 15 */
+	char root_path[256];            /* option 17 */
+	char bootfile[128];             /* option 67, else the BOOTP file field */
+	char tftp_server[64];           /* option 66, else the BOOTP sname field */
+};
+
+/* Both return the message length written to buf (at least DHCP_MSG_MIN), or
+ * 0 when cap is too small or the hostname does not fit one option (255). */
+size_t dhcp_encode_discover(uint8_t *buf, size_t cap, const struct dhcp_client *c);
+/* SELECTING state (RFC 2131 4.3.2): ciaddr 0, option 50 = offer->yiaddr,
+ * option 54 = offer->server_id. */
+size_t dhcp_encode_request(uint8_t *buf, size_t cap, const struct dhcp_client *c,
+			   const struct dhcp_lease *offer);
+
+/* Parses a BOOTP/DHCP reply (the UDP payload).
+ * Returns -1 malformed (err says what and what was expected),
+ *          0 not for us (not a BOOTREPLY, other xid or chaddr, no magic
+ *            cookie or no option 53: plain BOOTP, other message types),
+ *         >0 the message type: DHCP_OFFER, DHCP_ACK or DHCP_NAK.
+ * lease is zeroed first and filled only as far as parsing got; use it only
+ * when the result is > 0.  err may be NULL. */
+int dhcp_parse_reply_err(const uint8_t *buf, size_t len, uint32_t xid,
+			 const uint8_t mac[6], struct dhcp_lease *lease,
+			 char *err, size_t errcap);
+int dhcp_parse_reply(const uint8_t *buf, size_t len, uint32_t xid,
+		     const uint8_t mac[6], struct dhcp_lease *lease);
+
+/* Delay before retransmission number attempt (0 = wait after the first
+ * send), in ms: base_ms doubled per attempt up to cap_ms, plus a uniform
+ * jitter taken from random.  RFC 2131 4.1 asks for 4 s, 8 s, ... 64 s, each
+ * +-1 s: that is dhcp_backoff_ms(n, 4000, 64000, r). */
+uint32_t dhcp_backoff_ms(int attempt, uint32_t base_ms, uint32_t cap_ms, uint32_t random);
+
+/* Writes the lease as shell-sourceable KEY='value' lines, the format of
+ * initramfs-tools' /run/net-<if>.conf, for /run/netswap/net-<ifname>.conf.
+ * PROTO is dhcp for a server's lease (type set) and none for a static ip=
+ * config (type 0), as initramfs-tools writes it. bootif may be NULL.
+ * Returns the length written (without the NUL),
+ * -ENOSPC when cap is too small, -EINVAL when a value holds a control
+ * character (a line-based reader would split it). */
+int dhcp_lease_format(const struct dhcp_lease *l, const char *ifname, const uint8_t mac[6],
+		      const char *bootif, char *buf, size_t cap);
+
+#endif
