@@ -1,0 +1,129 @@
+# netswap: source -> patched kernel -> bzImage; init -> cpio -> netboot.
+# Every output lands under out/. `make help` lists the targets.
+
+OUT      ?= out
+CACHE    ?= $(HOME)/.cache/netswap
+RESCUE   ?= 0
+SERVER   ?= 10.0.2.2
+NBD_PORT ?= 10809
+export NETSWAP_CACHE := $(CACHE)
+
+INIT_SRCS := $(sort $(wildcard init/*.c))
+INIT_HDRS := $(wildcard init/*.h)
+# Pure modules: no system calls, tested and fuzzed on the host.
+PURE_SRCS := init/cmdline.c init/template.c init/dhcp.c init/ipudp.c init/nbd_proto.c
+
+WARN      := -std=gnu11 -Wall -Wextra -Werror
+# musl has no _FORTIFY_SOURCE; the host builds of the same code use it.
+INIT_CFLAGS := $(WARN) -Os -fstack-protector-strong -ffunction-sections -fdata-sections \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables -isystem $(OUT)/musl-include
+INIT_LDFLAGS := -static -Wl,--gc-sections -s
+HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -Iinit
+
+.PHONY: all help deps kernel stock-kernel init initramfs netboot testroot run shell \
+	check unit fuzz fuzz-check torture bench serve clean
+all: kernel initramfs netboot
+
+help:
+	@echo "make            kernel, initramfs and netboot tree under $(OUT)/"
+	@echo "make run        build, serve NBD swap and root on loopback, boot a demo node in QEMU"
+	@echo "make shell      the same, ending in the node's shell"
+	@echo "make check      host unit tests, fuzz smoke, QEMU end-to-end tests"
+	@echo "make kernel | stock-kernel | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
+	@echo "make fuzz | torture | bench"
+
+deps:
+	@bash tools/deps.sh all
+
+# ---- kernel ----
+kernel:
+	@bash tools/deps.sh build
+	@bash kernel/build.sh patched $(OUT)
+
+stock-kernel:
+	@bash tools/deps.sh build
+	@bash kernel/build.sh stock $(OUT)/stock
+
+# ---- init ----
+$(OUT)/musl-include/.stamp:
+	@bash tools/deps.sh build
+	mkdir -p $(OUT)/musl-include
+	ln -sfn /usr/include/linux $(OUT)/musl-include/linux
+	ln -sfn /usr/include/asm-generic $(OUT)/musl-include/asm-generic
+	ln -sfn /usr/include/x86_64-linux-gnu/asm $(OUT)/musl-include/asm
+	touch $@
+
+$(OUT)/init: $(INIT_SRCS) $(INIT_HDRS) $(OUT)/musl-include/.stamp
+	musl-gcc $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $(INIT_SRCS)
+	@echo "init: $$(stat -c %s $@) bytes"
+
+init: $(OUT)/init
+
+# ---- initramfs ----
+$(OUT)/mkcpio: initramfs/mkcpio.c
+	@mkdir -p $(OUT)
+	cc $(WARN) -O2 -o $@ $<
+
+$(OUT)/initramfs.img: $(OUT)/init $(OUT)/mkcpio initramfs/list initramfs/build.sh FORCE
+	@bash initramfs/build.sh $(OUT) $(RESCUE)
+
+initramfs: $(OUT)/initramfs.img
+
+# ---- netboot ----
+netboot: kernel initramfs
+	@bash netboot/build.sh $(OUT) $(SERVER) $(NBD_PORT)
+
+serve: netboot
+	@bash netboot/serve $(OUT)/netboot
+
+# ---- test root and demo ----
+$(OUT)/hog: tests/hog/hog.c tests/hog/pattern.c tests/hog/pattern.h
+	musl-gcc $(WARN) -Os -static -s -o $@ tests/hog/hog.c tests/hog/pattern.c
+
+testroot: $(OUT)/hog
+	@bash tests/root/build.sh $(OUT)
+
+run: deps kernel initramfs testroot
+	@bash tests/run-demo.sh $(OUT)
+
+shell: deps kernel initramfs testroot
+	@bash tests/run-demo.sh $(OUT) shell
+
+# ---- tests ----
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
+# Which init sources each unit test links, beside its own module.
+DEPS_test_cmdline := init/cmdline.c init/template.c
+DEPS_test_template := init/template.c
+DEPS_test_dhcp := init/dhcp.c
+DEPS_test_ipudp := init/ipudp.c
+DEPS_test_nbd_proto := init/nbd_proto.c
+DEPS_test_swap := init/swap.c init/log.c
+DEPS_test_hog_pattern := tests/hog/pattern.c
+
+$(OUT)/unit/%: tests/unit/%.c $(INIT_HDRS) tests/unit/check.h $(wildcard tests/hog/*)
+	@mkdir -p $(OUT)/unit
+	cc $(HOST_CFLAGS) -Itests/unit -Itests/hog -o $@ $< $(DEPS_$*)
+
+unit: $(UNIT_TESTS)
+	@bash tests/unit/run.sh $(UNIT_TESTS)
+
+fuzz:
+	@bash tests/fuzz/run.sh $(OUT)/fuzz $${FUZZ_SECONDS:-300}
+
+fuzz-check:
+	@bash tests/fuzz/run.sh $(OUT)/fuzz 10
+
+check: deps
+	@bash tests/check.sh
+
+torture: deps kernel initramfs testroot
+	@bash tests/e2e/torture.sh $(OUT)
+
+bench: deps kernel stock-kernel initramfs testroot
+	@bash tests/e2e/bench.sh $(OUT)
+
+clean:
+	rm -rf $(OUT)
+
+FORCE:

@@ -1,0 +1,66 @@
+/* log.c - messages to /dev/kmsg, so they reach the console with the kernel's
+ * timestamps and stay in dmesg for the real root to read. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int log_fd = 2;
+static int log_debug_on;
+
+void log_open(void)
+{
+	/* The kernel ratelimits writes to /dev/kmsg by default and would drop
+	 * the step messages that explain a failed boot. */
+	int fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "on\n", 3);
+		close(fd);
+	}
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0)
+		log_fd = fd;
+}
+
+void log_set_debug(int on)
+{
+	log_debug_on = on;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	if (level == LOG_DEBUG && !log_debug_on)
+		return;
+	/* Debug lines are logged at info level so the console shows them. */
+	n = snprintf(line, sizeof(line), "<%d>netswap: ",
+		     level == LOG_DEBUG ? LOG_INFO : (int)level);
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line) - 1)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* Before /dev/kmsg is there the console gets the text without the
+	 * "<level>" prefix that only kmsg understands. */
+	if (log_fd == 2)
+		(void)!write(log_fd, line + 3, (size_t)n - 3);
+	else
+		(void)!write(log_fd, line, (size_t)n);
+}
+
+long log_uptime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,21 @@
+/* log.h - one way to speak: to the kernel log, with the "netswap:" prefix. */
+#ifndef NETSWAP_LOG_H
+#define NETSWAP_LOG_H
+
+/* syslog levels as /dev/kmsg takes them */
+enum log_level { LOG_ERR = 3, LOG_WARN = 4, LOG_NOTICE = 5, LOG_INFO = 6, LOG_DEBUG = 7 };
+
+void log_open(void);
+void log_set_debug(int on);
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* milliseconds since boot, for the step timings */
+long log_uptime_ms(void);
+
+#define err(...)    log_msg(LOG_ERR, __VA_ARGS__)
+#define warn(...)   log_msg(LOG_WARN, __VA_ARGS__)
+#define notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define info(...)   log_msg(LOG_INFO, __VA_ARGS__)
+#define debug(...)  log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,306 @@
+/* main.c - PID 1 of the initramfs: the boot script, and the one place where
+ * the failure policy (netswap.onfail=retry|shell|reboot) lives.
+ *
+ *   early_mounts(); read the command line;
+ *   net_up(); swap_up(); root_mount(); switch_root();
+ *
+ * Each step logs what went wrong; main decides what happens next. Steps
+ * are idempotent, so a retry resumes where the boot stopped. PID 1 never
+ * exits: the kernel would panic. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "config.h"
+#include "log.h"
+#include "nbd.h"
+#include "net.h"
+#include "root.h"
+#include "swap.h"
+#include "switch_root.h"
+#include "template.h"
+
+#define MAX_CMDLINE 4096
+#define MAX_ERRORS 16
+#define RETRY_CAP_S 60
+#define RESCUE_SHELL "/bin/sh"
+
+struct early_mount {
+	const char *source, *target, *fstype;
+	unsigned long flags;
+	const char *options;
+};
+
+static const struct early_mount early_mounts[] = {
+	{ "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+	{ "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+	{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755" },
+	{ "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755" },
+};
+
+struct boot {
+	struct netswap_config cfg;
+	struct net_state net;
+	struct nbd_device nbd[MAX_NBD_DEVICES]; /* swaps, then the root */
+	int swaps_done;
+	int attempt;
+	long t0;
+};
+
+static void mount_early(void)
+{
+	for (size_t i = 0; i < sizeof(early_mounts) / sizeof(early_mounts[0]); i++) {
+		const struct early_mount *m = &early_mounts[i];
+
+		mkdir(m->target, 0755);
+		if (mount(m->source, m->target, m->fstype, m->flags, m->options) < 0 &&
+		    errno != EBUSY)
+			err("cannot mount %s on %s: %s", m->fstype, m->target, strerror(errno));
+	}
+}
+
+static void reap_children(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* Sleeps s seconds, reaping children meanwhile. */
+static void wait_seconds(int s)
+{
+	for (int i = 0; i < s * 10; i++) {
+		reap_children();
+		usleep(100 * 1000);
+	}
+}
+
+static void rescue_shell(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd;
+
+		setsid();
+		fd = open("/dev/console", O_RDWR);
+		if (fd >= 0) {
+			ioctl(fd, TIOCSCTTY, 1);
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(RESCUE_SHELL, "sh", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
+/* The failure policy: called after a step failed and said why. */
+static void on_failure(struct boot *b, const char *step)
+{
+	int delay = 1 << (b->attempt < 6 ? b->attempt : 6);
+
+	if (delay > RETRY_CAP_S)
+		delay = RETRY_CAP_S;
+	b->attempt++;
+	switch (b->cfg.onfail) {
+	case ONFAIL_REBOOT:
+		err("%s failed; rebooting in 5 s (netswap.onfail=reboot)", step);
+		wait_seconds(5);
+		sync();
+		reboot(RB_AUTOBOOT);
+		break;
+	case ONFAIL_SHELL:
+		if (access(RESCUE_SHELL, X_OK) == 0) {
+			err("%s failed; starting a rescue shell on the console, exit it to retry (netswap.onfail=shell)",
+			    step);
+			rescue_shell();
+			return;
+		}
+		err("%s failed; this initramfs has no rescue shell (build it with make initramfs RESCUE=1); retrying in %d s",
+		    step, delay);
+		break;
+	case ONFAIL_RETRY:
+		err("%s failed; retrying in %d s (attempt %d, netswap.onfail=retry)", step, delay,
+		    b->attempt);
+		break;
+	}
+	wait_seconds(delay);
+}
+
+static int read_cmdline(char *buf, size_t cap)
+{
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+/* 0 when the command line holds no error; warnings are logged either way. */
+static int parse_cmdline(struct boot *b)
+{
+	char text[MAX_CMDLINE], line[480];
+	struct cmdline_error errs[MAX_ERRORS];
+	int nerr;
+
+	read_cmdline(text, sizeof(text));
+	nerr = cmdline_parse(text, &b->cfg, errs, MAX_ERRORS);
+	for (int i = 0; i < MAX_ERRORS && errs[i].key[0]; i++) {
+		cmdline_error_format(&errs[i], line, sizeof(line));
+		log_msg(errs[i].warning ? LOG_WARN : LOG_ERR, "%s%s", errs[i].warning ? "" : "bad parameter ", line);
+	}
+	log_set_debug(b->cfg.debug);
+	return nerr ? -1 : 0;
+}
+
+static const char *resolve_server(const struct boot *b, const struct nbd_target *t, char *buf)
+{
+	if (!t->host_is_dhcp)
+		return t->host;
+	if (!b->net.server.s_addr)
+		return NULL;
+	return inet_ntop(AF_INET, &b->net.server, buf, INET_ADDRSTRLEN);
+}
+
+/* Attaches, encrypts if asked, and enables swap device i. */
+static int swap_one(struct boot *b, int i)
+{
+	const struct swap_spec *s = &b->cfg.swaps[i];
+	struct nbd_device *dev = &b->nbd[i];
+	struct template_vars vars = { b->net.mac_text, b->net.ip_text, b->net.hostname };
+	char server[INET_ADDRSTRLEN], mapped[32], name[24];
+	const char *host = resolve_server(b, &s->target, server);
+	const char *path;
+
+	if (!host) {
+		err("netswap=: server 'dhcp' but no DHCP server address is known (ip= is not dhcp?)");
+		return -1;
+	}
+	if (dev->index < 0) {
+		snprintf(dev->host, sizeof(dev->host), "%s", host);
+		dev->port = s->target.port;
+		dev->conns = s->conns;
+		dev->io_timeout = s->timeout;
+		if (template_expand(s->target.export_name, &vars, dev->export_name,
+				    sizeof(dev->export_name)) < 0) {
+			err("netswap=: export '%s' needs ${mac}, ${ip} or ${hostname}, which this node does not have",
+			    s->target.export_name);
+			return -1;
+		}
+		if (nbd_attach(dev, s->timeout ? s->timeout : b->cfg.timeout) < 0) {
+			dev->index = -1;
+			return -1;
+		}
+	}
+	path = dev->path;
+	if (s->encrypt) {
+		int rc;
+
+		snprintf(name, sizeof(name), "netswap-swap%d", i);
+		rc = swap_encrypt(dev->path, name, dev->exp.size, mapped, sizeof(mapped));
+		if (rc < 0) {
+			err("%s: encrypt: cannot set up dm-crypt: %s", dev->path, strerror(-rc));
+			return -1;
+		}
+		info("%s: encrypted with a per-boot key as %s", dev->path, mapped);
+		path = mapped;
+	}
+	return swap_enable(path, dev->exp.size, s->prio);
+}
+
+static int swap_up(struct boot *b)
+{
+	if (b->cfg.nswaps && b->swaps_done == 0)
+		swap_tune_vm();
+	while (b->swaps_done < b->cfg.nswaps) {
+		if (swap_one(b, b->swaps_done) < 0)
+			return -1;
+		b->swaps_done++;
+	}
+	return 0;
+}
+
+/* Runs step until it succeeds, following the failure policy. */
+#define STEP(b, name, call) do { \
+	long t_ = log_uptime_ms(); \
+	while ((call) < 0) \
+		on_failure(b, name); \
+	info(name " done in %ld ms", log_uptime_ms() - t_); \
+} while (0)
+
+static int nbd_count(const struct boot *b)
+{
+	return b->cfg.nswaps + (b->nbd[MAX_SWAPS].index >= 0);
+}
+
+static void start_keeper(struct boot *b, char *argv0)
+{
+	struct nbd_device live[MAX_NBD_DEVICES];
+	int n = 0;
+
+	for (int i = 0; i < MAX_NBD_DEVICES; i++)
+		if (b->nbd[i].index >= 0)
+			live[n++] = b->nbd[i];
+	if (n == 0)
+		return;
+	if (nbd_keeper_start(live, n, argv0) < 0)
+		warn("cannot start the NBD keeper; connections will not be re-established");
+	for (int i = 0; i < n; i++)
+		for (int c = 0; c < live[i].conns; c++)
+			close(live[i].fds[c]);
+}
+
+static int pivot(struct boot *b)
+{
+	return switch_root_check(NEWROOT, b->cfg.init);
+}
+
+int main(int argc, char **argv)
+{
+	static struct boot b;
+
+	(void)argc;
+	if (getpid() != 1) {
+		fprintf(stderr, "netswap init: must run as PID 1 of an initramfs\n");
+		return 1;
+	}
+	mount_early();
+	log_open();
+	b.t0 = log_uptime_ms();
+	for (int i = 0; i < MAX_NBD_DEVICES; i++)
+		b.nbd[i].index = -1;
+	info("init started at %ld ms", b.t0);
+	while (parse_cmdline(&b) < 0)
+		on_failure(&b, "reading the kernel command line");
+	b.attempt = 0;
+	STEP(&b, "network", net_up(&b.cfg, &b.net));
+	b.attempt = 0;
+	STEP(&b, "swap", swap_up(&b));
+	b.attempt = 0;
+	STEP(&b, "root", root_mount(&b.cfg, &b.net, &b.nbd[MAX_SWAPS]));
+	for (;;) {
+		b.attempt = 0;
+		STEP(&b, "pivot check", pivot(&b));
+		info("initramfs done in %ld ms; starting %s (%d NBD device(s))", log_uptime_ms() - b.t0,
+		     b.cfg.init, nbd_count(&b));
+		start_keeper(&b, argv[0]);
+		switch_root(NEWROOT, b.cfg.init, argv);
+		on_failure(&b, "switching to the real root");
+	}
+}

@@ -1,0 +1,37 @@
+/* nbd.h - connecting NBD exports and handing them to the kernel, and the
+ * keeper that reconnects them when the server goes away. */
+#ifndef NETSWAP_NBD_H
+#define NETSWAP_NBD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "nbd_proto.h"
+
+#define MAX_NBD_DEVICES (MAX_SWAPS + 1)
+
+struct nbd_device {
+	char host[HOST_LEN];         /* resolved: no "dhcp" here */
+	uint16_t port;
+	char export_name[NAME_LEN];  /* expanded template */
+	int conns;
+	int io_timeout;              /* seconds, 0: none (the kernel only warns) */
+	bool read_only;
+	/* filled by nbd_attach */
+	int index;                   /* /dev/nbd<index> */
+	char path[24];
+	struct nbd_export exp;
+	int fds[MAX_CONNS];          /* our copies of the sockets, to watch them */
+};
+
+/* Connects dev->conns sockets, negotiates, hands them to the kernel.
+ * wait_s bounds the connect and handshake. Returns 0, or a negative
+ * enum nbd_result / -errno after logging what was wrong. */
+int nbd_attach(struct nbd_device *dev, int wait_s);
+
+/* Forks the keeper for the attached devices: a memory-locked process that
+ * outlives the pivot and reconnects dead connections. Returns its PID. */
+int nbd_keeper_start(struct nbd_device *devs, int n, char *argv0);
+
+#endif

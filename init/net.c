@@ -1,0 +1,579 @@
+/* net.c - links up, a DHCP lease or the static ip= config, and routes,
+ * all through rtnetlink and an AF_PACKET socket: no external tools.
+ *
+ * DHCP runs on every candidate interface at once (the BOOTIF one, the ip=
+ * device, or every Ethernet link) and the first lease wins, as the kernel's
+ * ipconfig does. The address and routes stay in place for the real root. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <linux/rtnetlink.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dhcp.h"
+#include "dirent_iter.h"
+#include "ipudp.h"
+#include "log.h"
+#include "net.h"
+#include "netlink.h"
+#include "template.h"
+
+#define MAX_IFACES 8
+#define DHCP_CLIENT_PORT 68
+#define DHCP_SERVER_PORT 67
+/* First retransmission after 1 s, doubling to 8 s: the RFC's 4 s start
+ * would dominate boot time on a quiet network; jitter stays. */
+#define DHCP_BASE_MS 1000
+#define DHCP_CAP_MS 8000
+#define CARRIER_WAIT_MS 3000
+
+struct iface {
+	char name[IFNAME_LEN];
+	int index;
+	uint8_t mac[6];
+};
+
+enum dhcp_phase { DHCP_SELECTING, DHCP_REQUESTING };
+
+struct dhcp_run {
+	struct iface *ifc;
+	int fd;
+	enum dhcp_phase phase;
+	uint32_t xid;
+	int attempt;
+	long next_send_ms;
+	struct dhcp_lease offer;
+};
+
+static uint32_t random_u32(void)
+{
+	uint32_t r = 0;
+
+	/* GRND_INSECURE never blocks, even before the pool is seeded. */
+	if (getrandom(&r, sizeof(r), 0x0004) != sizeof(r))
+		r = (uint32_t)log_uptime_ms() * 2654435761u;
+	return r;
+}
+
+static int read_sys(const char *ifname, const char *attr, char *buf, size_t cap)
+{
+	char path[96];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* sysfs "address": aa:bb:cc:dd:ee:ff */
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++, s += 3) {
+		int hi = hex_digit(s[0]), lo = hex_digit(s[1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[2] != ':'))
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+struct iface_list {
+	struct iface *ifs;
+	int n, max;
+};
+
+static void add_iface(const char *name, void *ctx)
+{
+	struct iface_list *l = ctx;
+	struct iface *ifc = &l->ifs[l->n];
+	char buf[64];
+
+	if (l->n >= l->max || strlen(name) >= IFNAME_LEN)
+		return;
+	if (read_sys(name, "type", buf, sizeof(buf)) || strcmp(buf, "1"))
+		return; /* ARPHRD_ETHER only */
+	if (read_sys(name, "address", buf, sizeof(buf)) || parse_mac(buf, ifc->mac))
+		return;
+	strcpy(ifc->name, name);
+	ifc->index = (int)if_nametoindex(ifc->name);
+	if (ifc->index > 0)
+		l->n++;
+}
+
+/* Ethernet interfaces, skipping loopback and anything without a MAC. */
+static int list_ifaces(struct iface *out, int max)
+{
+	struct iface_list l = { out, 0, max };
+	int fd = open("/sys/class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	dir_each(fd, add_iface, &l);
+	close(fd);
+	return l.n;
+}
+
+static int rtnl_link_up(int nl, int index)
+{
+	struct nl_msg m;
+	struct ifinfomsg *ifi;
+
+	nl_start(&m, RTM_NEWLINK, 0);
+	ifi = nl_reserve(&m, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return nl_talk(nl, &m, NULL, 0);
+}
+
+static int prefix_len(struct in_addr mask)
+{
+	return __builtin_popcount(mask.s_addr);
+}
+
+static int rtnl_addr_add(int nl, int index, struct in_addr addr, struct in_addr mask)
+{
+	struct nl_msg m;
+	struct ifaddrmsg *ifa;
+	struct in_addr bcast = { addr.s_addr | ~mask.s_addr };
+
+	nl_start(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
+	ifa = nl_reserve(&m, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (unsigned char)prefix_len(mask);
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (unsigned)index;
+	nl_put(&m, IFA_LOCAL, &addr, 4);
+	nl_put(&m, IFA_ADDRESS, &addr, 4);
+	nl_put(&m, IFA_BROADCAST, &bcast, 4);
+	return nl_talk(nl, &m, NULL, 0);
+}
+
+static int rtnl_default_route(int nl, int index, struct in_addr gw, unsigned char proto)
+{
+	struct nl_msg m;
+	struct rtmsg *rt;
+
+	nl_start(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+	rt = nl_reserve(&m, sizeof(*rt));
+	rt->rtm_family = AF_INET;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = proto;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	nl_put(&m, RTA_GATEWAY, &gw, 4);
+	nl_put_u32(&m, RTA_OIF, (uint32_t)index);
+	return nl_talk(nl, &m, NULL, 0);
+}
+
+/* Waits for carrier; a NIC that never reports one is still tried. */
+static bool wait_carrier(const struct iface *ifc)
+{
+	char buf[8];
+
+	for (int waited = 0; waited < CARRIER_WAIT_MS; waited += 50) {
+		if (!read_sys(ifc->name, "carrier", buf, sizeof(buf)) && !strcmp(buf, "1"))
+			return true;
+		usleep(50 * 1000);
+	}
+	return false;
+}
+
+static bool iface_wanted(const struct netswap_config *cfg, const struct iface *ifc)
+{
+	if (cfg->have_bootif)
+		return !memcmp(cfg->bootif, ifc->mac, 6);
+	if (cfg->ip.device[0])
+		return !strcmp(cfg->ip.device, ifc->name);
+	return true;
+}
+
+/* Brings up the interfaces this boot may use; returns how many. */
+static int links_up(int nl, const struct netswap_config *cfg, struct iface *ifs, int n)
+{
+	int kept = 0;
+
+	for (int i = 0; i < n; i++) {
+		int rc;
+
+		if (!iface_wanted(cfg, &ifs[i]))
+			continue;
+		rc = rtnl_link_up(nl, ifs[i].index);
+		if (rc < 0) {
+			warn("%s: cannot bring the link up: %s", ifs[i].name, strerror(-rc));
+			continue;
+		}
+		ifs[kept++] = ifs[i];
+	}
+	for (int i = 0; i < kept; i++)
+		if (!wait_carrier(&ifs[i]))
+			warn("%s: no carrier after %d ms, trying anyway", ifs[i].name, CARRIER_WAIT_MS);
+	return kept;
+}
+
+static void describe_missing_iface(const struct netswap_config *cfg)
+{
+	if (cfg->have_bootif)
+		err("BOOTIF=%02x-%02x-%02x-%02x-%02x-%02x: no Ethernet interface has that MAC",
+		    cfg->bootif[0], cfg->bootif[1], cfg->bootif[2], cfg->bootif[3],
+		    cfg->bootif[4], cfg->bootif[5]);
+	else if (cfg->ip.device[0])
+		err("ip=: device '%s' not found; expected an Ethernet interface name such as eth0",
+		    cfg->ip.device);
+	else
+		err("no Ethernet interface found (is the NIC driver built into the kernel?)");
+}
+
+static void lo_up(int nl)
+{
+	int index = (int)if_nametoindex("lo");
+
+	if (index > 0)
+		rtnl_link_up(nl, index);
+}
+
+static void state_from_iface(struct net_state *st, const struct iface *ifc)
+{
+	memset(st, 0, sizeof(*st));
+	strcpy(st->ifname, ifc->name);
+	memcpy(st->mac, ifc->mac, 6);
+	template_format_mac(ifc->mac, st->mac_text);
+}
+
+/* /run/netswap/net-<if>.conf: what the real root needs to know of the
+ * boot network, in the format of initramfs-tools' /run/net-<if>.conf. */
+static void write_state_file(const struct netswap_config *cfg, const struct net_state *st,
+			     const struct dhcp_lease *l)
+{
+	char path[64], text[2048], bootif[24] = "";
+	int len, fd;
+
+	if (cfg->have_bootif)
+		snprintf(bootif, sizeof(bootif), "01-%s", st->mac_text);
+	mkdir("/run/netswap", 0755);
+	len = dhcp_lease_format(l, st->ifname, st->mac, bootif, text, sizeof(text));
+	if (len <= 0)
+		return;
+	snprintf(path, sizeof(path), "/run/netswap/net-%s.conf", st->ifname);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	(void)!write(fd, text, (size_t)len);
+	close(fd);
+}
+
+static int apply_config(int nl, struct net_state *st, int index, unsigned char proto)
+{
+	int rc = rtnl_addr_add(nl, index, st->addr, st->netmask);
+
+	if (rc < 0) {
+		err("%s: cannot set address %s: %s", st->ifname, inet_ntoa(st->addr), strerror(-rc));
+		return -1;
+	}
+	if (st->gateway.s_addr) {
+		rc = rtnl_default_route(nl, index, st->gateway, proto);
+		if (rc < 0)
+			warn("%s: cannot add default route via %s: %s", st->ifname,
+			     inet_ntoa(st->gateway), strerror(-rc));
+	}
+	if (st->hostname[0])
+		sethostname(st->hostname, strlen(st->hostname));
+	inet_ntop(AF_INET, &st->addr, st->ip_text, sizeof(st->ip_text));
+	st->up = true;
+	return 0;
+}
+
+static int dhcp_socket(const struct iface *ifc)
+{
+	struct sockaddr_ll sa = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = ifc->index,
+	};
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IP));
+
+	if (fd < 0)
+		return -1;
+	int one = 1;
+
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* Replies from a server on the same host (veth, tap) may arrive with
+	 * the UDP checksum not yet filled in; the auxdata says so. */
+	setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
+	return fd;
+}
+
+/* Receives one frame; *flags gets IPUDP_CSUM_NOT_READY when the kernel
+ * left the checksum to the hardware. */
+static ssize_t recv_frame(int fd, uint8_t *frame, size_t cap, unsigned *flags)
+{
+	struct iovec iov = { frame, cap };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
+			      .msg_controllen = sizeof(ctl) };
+	ssize_t n = recvmsg(fd, &msg, 0);
+
+	*flags = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+		struct tpacket_auxdata aux;
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (aux.tp_status & TP_STATUS_CSUMNOTREADY)
+			*flags |= IPUDP_CSUM_NOT_READY;
+	}
+	return n;
+}
+
+static void dhcp_send(struct dhcp_run *r, const char *hostname)
+{
+	struct dhcp_client c = { .xid = r->xid, .hostname = hostname[0] ? hostname : NULL };
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = r->ifc->index,
+		.sll_halen = 6,
+		.sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+	};
+	uint8_t payload[600], frame[700];
+	size_t plen, flen;
+
+	memcpy(c.mac, r->ifc->mac, 6);
+	c.secs = (uint16_t)(log_uptime_ms() / 1000);
+	if (r->phase == DHCP_SELECTING)
+		plen = dhcp_encode_discover(payload, sizeof(payload), &c);
+	else
+		plen = dhcp_encode_request(payload, sizeof(payload), &c, &r->offer);
+	flen = ipudp_encode(frame, sizeof(frame), payload, plen, INADDR_ANY, INADDR_BROADCAST,
+			    DHCP_CLIENT_PORT, DHCP_SERVER_PORT);
+	if (!plen || !flen)
+		return;
+	if (sendto(r->fd, frame, flen, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		debug("%s: DHCP send failed: %s", r->ifc->name, strerror(errno));
+	debug("%s: DHCP %s sent (xid %08x)", r->ifc->name,
+	      r->phase == DHCP_SELECTING ? "DISCOVER" : "REQUEST", r->xid);
+	r->next_send_ms = log_uptime_ms() +
+			  dhcp_backoff_ms(r->attempt++, DHCP_BASE_MS, DHCP_CAP_MS, random_u32());
+}
+
+static void dhcp_restart(struct dhcp_run *r, const char *hostname)
+{
+	r->phase = DHCP_SELECTING;
+	r->xid = random_u32();
+	r->attempt = 0;
+	dhcp_send(r, hostname);
+}
+
+/* Handles one frame; returns 1 when r holds an acknowledged lease. */
+static int dhcp_receive(struct dhcp_run *r, const char *hostname, struct dhcp_lease *lease)
+{
+	uint8_t frame[1600];
+	const uint8_t *payload;
+	char why[160];
+	size_t plen;
+	unsigned flags;
+	ssize_t n = recv_frame(r->fd, frame, sizeof(frame), &flags);
+	int type;
+
+	if (n <= 0 ||
+	    ipudp_decode_flags(frame, (size_t)n, DHCP_CLIENT_PORT, flags, &payload, &plen) != 1)
+		return 0;
+	type = dhcp_parse_reply_err(payload, plen, r->xid, r->ifc->mac, lease, why, sizeof(why));
+	if (type == -1)
+		warn("%s: ignoring a malformed DHCP reply: %s", r->ifc->name, why);
+	if (type <= 0)
+		return 0;
+	if (r->phase == DHCP_SELECTING && type == 2) {
+		r->offer = *lease;
+		r->phase = DHCP_REQUESTING;
+		r->attempt = 0;
+		dhcp_send(r, hostname);
+	} else if (r->phase == DHCP_REQUESTING && type == 5) {
+		return 1;
+	} else if (r->phase == DHCP_REQUESTING && type == 6) {
+		warn("%s: DHCP server %s refused the offered address (NAK); starting over",
+		     r->ifc->name, inet_ntoa(lease->server_id));
+		dhcp_restart(r, hostname);
+	}
+	return 0;
+}
+
+static void state_from_lease(struct net_state *st, const struct dhcp_lease *l)
+{
+	st->addr = l->yiaddr;
+	st->netmask = l->subnet.s_addr ? l->subnet : (struct in_addr){ htonl(0xffffff00) };
+	st->gateway = l->router;
+	/* next-server when the server names one (PXE setups point it at the
+	 * storage server), else the DHCP server itself */
+	st->server = l->siaddr.s_addr ? l->siaddr : l->server_id;
+	snprintf(st->hostname, sizeof(st->hostname), "%s", l->hostname);
+	snprintf(st->root_path, sizeof(st->root_path), "%s", l->root_path);
+}
+
+static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs, int n,
+		    struct net_state *st)
+{
+	struct dhcp_run runs[MAX_IFACES];
+	struct pollfd pfd[MAX_IFACES];
+	struct dhcp_lease lease;
+	long deadline = log_uptime_ms() + cfg->timeout * 1000L;
+	int live = 0, won = -1;
+
+	for (int i = 0; i < n; i++) {
+		struct dhcp_run *r = &runs[live];
+
+		r->ifc = &ifs[i];
+		r->fd = dhcp_socket(&ifs[i]);
+		if (r->fd < 0) {
+			warn("%s: no packet socket: %s", ifs[i].name, strerror(errno));
+			continue;
+		}
+		pfd[live] = (struct pollfd){ .fd = r->fd, .events = POLLIN };
+		dhcp_restart(r, cfg->ip.hostname);
+		live++;
+	}
+	while (won < 0 && live > 0) {
+		long now = log_uptime_ms(), wait = deadline - now;
+
+		if (wait <= 0)
+			break;
+		for (int i = 0; i < live; i++) {
+			if (runs[i].next_send_ms <= now)
+				dhcp_send(&runs[i], cfg->ip.hostname);
+			if (runs[i].next_send_ms - now < wait)
+				wait = runs[i].next_send_ms - now;
+		}
+		if (poll(pfd, (nfds_t)live, (int)(wait > 0 ? wait : 0)) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < live && won < 0; i++)
+			if ((pfd[i].revents & POLLIN) && dhcp_receive(&runs[i], cfg->ip.hostname, &lease))
+				won = i;
+	}
+	for (int i = 0; i < live; i++)
+		close(runs[i].fd);
+	if (won < 0) {
+		err("no DHCP answer on %d interface(s) within netswap.timeout=%d s; expected a DHCP server on the boot network",
+		    live, cfg->timeout);
+		return -1;
+	}
+	state_from_iface(st, runs[won].ifc);
+	state_from_lease(st, &lease);
+	if (cfg->ip.hostname[0])
+		snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
+	if (apply_config(nl, st, runs[won].ifc->index, RTPROT_DHCP) < 0)
+		return -1;
+	write_state_file(cfg, st, &lease);
+	info("%s: DHCP lease %s/%d from %s, gateway %s, lease %u s%s%s", st->ifname, st->ip_text,
+	     prefix_len(st->netmask), inet_ntoa(lease.server_id),
+	     st->gateway.s_addr ? inet_ntoa(st->gateway) : "none", lease.lease_secs,
+	     st->root_path[0] ? ", root-path " : "", st->root_path);
+	return 0;
+}
+
+static int static_config(int nl, const struct netswap_config *cfg, struct iface *ifs, int n,
+			 struct net_state *st)
+{
+	struct dhcp_lease l;
+
+	/* With several links and no device named, the first one with carrier. */
+	int pick = 0;
+	char buf[8];
+
+	for (int i = 0; i < n; i++)
+		if (!read_sys(ifs[i].name, "carrier", buf, sizeof(buf)) && !strcmp(buf, "1")) {
+			pick = i;
+			break;
+		}
+	state_from_iface(st, &ifs[pick]);
+	st->addr = cfg->ip.client;
+	st->netmask = cfg->ip.netmask;
+	st->gateway = cfg->ip.gateway;
+	st->server = cfg->ip.server;
+	snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
+	if (apply_config(nl, st, ifs[pick].index, RTPROT_BOOT) < 0)
+		return -1;
+	memset(&l, 0, sizeof(l));
+	l.yiaddr = st->addr;
+	l.subnet = st->netmask;
+	l.router = st->gateway;
+	l.server_id = st->server;
+	l.dns[0] = cfg->ip.dns[0];
+	l.dns[1] = cfg->ip.dns[1];
+	l.ndns = !!cfg->ip.dns[0].s_addr + !!cfg->ip.dns[1].s_addr;
+	snprintf(l.hostname, sizeof(l.hostname), "%s", st->hostname);
+	write_state_file(cfg, st, &l);
+	info("%s: static address %s/%d, gateway %s", st->ifname, st->ip_text,
+	     prefix_len(st->netmask), st->gateway.s_addr ? inet_ntoa(st->gateway) : "none");
+	return 0;
+}
+
+int net_up(const struct netswap_config *cfg, struct net_state *st)
+{
+	struct iface ifs[MAX_IFACES];
+	int nl, n, rc;
+
+	if (st->up)
+		return 0;
+	if (cfg->ip.mode == IP_OFF) {
+		info("ip=off: not configuring the network");
+		return 0;
+	}
+	nl = nl_open(NETLINK_ROUTE);
+	if (nl < 0) {
+		err("rtnetlink: %s", strerror(-nl));
+		return -1;
+	}
+	lo_up(nl);
+	n = links_up(nl, cfg, ifs, list_ifaces(ifs, MAX_IFACES));
+	if (n == 0) {
+		describe_missing_iface(cfg);
+		close(nl);
+		return -1;
+	}
+	if (cfg->ip.mode == IP_STATIC)
+		rc = static_config(nl, cfg, ifs, n, st);
+	else
+		rc = dhcp_all(nl, cfg, ifs, n, st);
+	close(nl);
+	return rc;
+}

@@ -1,0 +1,206 @@
+/* root.c - the real root: an NBD export, an NFS export (v3 or v4, through
+ * the kernel's own mount code: no helper binaries), or a local device. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "log.h"
+#include "root.h"
+#include "template.h"
+
+/* Tried in order when neither the root= fstype field nor rootfstype= names
+ * one; only those the kernel has are attempted. */
+static const char *const probe_fstypes[] = { "ext4", "ext3", "ext2", "xfs", "btrfs", "squashfs", "vfat" };
+
+static unsigned long root_flags(const struct netswap_config *cfg)
+{
+	return cfg->root_rw ? 0 : MS_RDONLY;
+}
+
+static bool kernel_has_fs(const char *fstype)
+{
+	char buf[4096], needle[40];
+	ssize_t n;
+	int fd = open("/proc/filesystems", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	snprintf(needle, sizeof(needle), "\t%s\n", fstype);
+	return strstr(buf, needle) != NULL;
+}
+
+static int mount_device(const char *dev, const char *fstype, unsigned long flags,
+			const char *opts)
+{
+	if (fstype && fstype[0]) {
+		if (mount(dev, NEWROOT, fstype, flags, opts) == 0)
+			return 0;
+		err("root: mount %s (%s) on %s: %s; expected a %s file system there%s", dev, fstype,
+		    NEWROOT, strerror(errno), fstype,
+		    kernel_has_fs(fstype) ? "" : " (this kernel has no such file system)");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(probe_fstypes) / sizeof(probe_fstypes[0]); i++)
+		if (kernel_has_fs(probe_fstypes[i]) &&
+		    mount(dev, NEWROOT, probe_fstypes[i], flags, opts) == 0)
+			return 0;
+	err("root: %s holds no file system this kernel can mount; set rootfstype= or the root= fstype field",
+	    dev);
+	return -1;
+}
+
+/* Waits up to timeout seconds for a device node to appear. */
+static int wait_device(const char *path, int timeout)
+{
+	struct stat st;
+
+	for (int ms = 0; ms <= timeout * 1000; ms += 100) {
+		if (stat(path, &st) == 0 && S_ISBLK(st.st_mode))
+			return 0;
+		usleep(100 * 1000);
+	}
+	err("root=%s: no such block device after netswap.timeout=%d s", path, timeout);
+	return -1;
+}
+
+static const char *server_of(const char *host, bool is_dhcp, const struct net_state *net,
+			     char *buf, size_t cap)
+{
+	if (!is_dhcp)
+		return host;
+	if (!net->server.s_addr) {
+		err("root: server 'dhcp' but the DHCP reply named no server");
+		return NULL;
+	}
+	inet_ntop(AF_INET, &net->server, buf, (socklen_t)cap);
+	return buf;
+}
+
+static int mount_nbd(const struct netswap_config *cfg, const struct root_spec *r,
+		     const struct net_state *net, struct nbd_device *dev)
+{
+	struct template_vars vars = { net->mac_text, net->ip_text, net->hostname };
+	char server[HOST_LEN];
+	const char *host = server_of(r->nbd.host, r->nbd.host_is_dhcp, net, server, sizeof(server));
+	const char *fstype = r->fstype[0] ? r->fstype : cfg->rootfstype;
+	const char *opts = r->mountopts[0] ? r->mountopts : cfg->rootflags;
+
+	if (!host)
+		return -1;
+	if (dev->index < 0) {
+		memset(dev, 0, sizeof(*dev));
+		dev->index = -1;
+		snprintf(dev->host, sizeof(dev->host), "%s", host);
+		dev->port = r->nbd.port;
+		dev->conns = 1;
+		dev->read_only = !cfg->root_rw;
+		if (template_expand(r->nbd.export_name, &vars, dev->export_name,
+				    sizeof(dev->export_name)) < 0) {
+			err("root=nbd: export '%s' cannot be expanded (needs ${mac}, ${ip} or ${hostname} this node does not have)",
+			    r->nbd.export_name);
+			return -1;
+		}
+		if (nbd_attach(dev, cfg->timeout) < 0) {
+			dev->index = -1;
+			return -1;
+		}
+	}
+	return mount_device(dev->path, fstype, root_flags(cfg), opts[0] ? opts : NULL);
+}
+
+/* NFS through mount(2): the kernel wants the server's address in addr=,
+ * and has no lock daemon here, so v3 mounts use local locks. */
+static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r,
+		     const struct net_state *net)
+{
+	char server[HOST_LEN], source[HOST_LEN + NAME_LEN + 4], opts[NAME_LEN + 96];
+	const char *host = server_of(r->nfs_server, !strcmp(r->nfs_server, "dhcp"), net, server,
+				     sizeof(server));
+	const char *user = r->nfs_options[0] ? r->nfs_options : cfg->rootflags;
+	bool v4_only = strstr(user, "vers=4") || strstr(user, "nfsvers=4");
+	bool v3_only = strstr(user, "vers=3") || strstr(user, "nfsvers=3");
+	bool v6 = host && strchr(host, ':');
+
+	if (!host)
+		return -1;
+	snprintf(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", host, r->nfs_path);
+	if (!v3_only) {
+		snprintf(opts, sizeof(opts), "addr=%s%s%s%s", host, v4_only ? "" : ",vers=4",
+			 user[0] ? "," : "", user);
+		if (mount(source, NEWROOT, "nfs4", root_flags(cfg), opts) == 0)
+			return 0;
+		if (v4_only) {
+			err("root=nfs:%s: NFSv4 mount failed: %s", source, strerror(errno));
+			return -1;
+		}
+		info("root: NFSv4 mount of %s failed (%s), trying NFSv3", source, strerror(errno));
+	}
+	snprintf(opts, sizeof(opts), "addr=%s,nolock%s%s%s", host, v3_only ? "" : ",vers=3",
+		 user[0] ? "," : "", user);
+	if (mount(source, NEWROOT, "nfs", root_flags(cfg), opts) == 0)
+		return 0;
+	err("root=nfs:%s: mount failed: %s; expected the server to export %s to this node",
+	    source, strerror(errno), r->nfs_path);
+	return -1;
+}
+
+static int mount_spec(const struct netswap_config *cfg, const struct root_spec *r,
+		      const struct net_state *net, struct nbd_device *dev)
+{
+	switch (r->kind) {
+	case ROOT_NBD:
+		return mount_nbd(cfg, r, net, dev);
+	case ROOT_NFS:
+		return mount_nfs(cfg, r, net);
+	case ROOT_DEV:
+		if (wait_device(r->device, cfg->timeout) < 0)
+			return -1;
+		return mount_device(r->device, cfg->rootfstype, root_flags(cfg),
+				    cfg->rootflags[0] ? cfg->rootflags : NULL);
+	case ROOT_DHCP: {
+		struct root_spec from_dhcp;
+		struct cmdline_error e;
+		char line[400];
+
+		if (!net->root_path[0]) {
+			err("root=dhcp: the DHCP reply had no root-path (option 17); expected nbd:<server>:<port>/<export> or nfs:<server>:<path>");
+			return -1;
+		}
+		if (cmdline_parse_root_path(net->root_path, &from_dhcp, &e) < 0) {
+			cmdline_error_format(&e, line, sizeof(line));
+			err("root=dhcp: DHCP root-path: %s", line);
+			return -1;
+		}
+		if (from_dhcp.kind == ROOT_DHCP)
+			return -1;
+		return mount_spec(cfg, &from_dhcp, net, dev);
+	}
+	case ROOT_NONE:
+		break;
+	}
+	err("root= is missing; expected root=nbd:<server>:<port>/<export>, root=nfs:<server>:<path>, root=/dev/<device> or root=dhcp");
+	return -1;
+}
+
+int root_mount(const struct netswap_config *cfg, const struct net_state *net,
+	       struct nbd_device *dev)
+{
+	struct stat st, root_st;
+
+	mkdir(NEWROOT, 0755);
+	if (stat(NEWROOT, &st) == 0 && stat("/", &root_st) == 0 && st.st_dev != root_st.st_dev)
+		return 0; /* mounted by an earlier attempt */
+	return mount_spec(cfg, &cfg->root, net, dev);
+}

@@ -1,0 +1,223 @@
+/* swap.c - the swap header (no mkswap: it blocks on the entropy pool this
+ * early in boot), dm-crypt for encrypted swap, swapon and the VM knobs. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/dm-ioctl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/sysinfo.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "swap.h"
+
+/* Layout of the kernel's union swap_header (include/linux/swap.h). */
+#define SWAP_VERSION_OFFSET 1024
+#define SWAP_SIGNATURE "SWAPSPACE2"
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4); /* native order: the kernel reads it in its own */
+}
+
+long swap_header_encode(uint8_t *page, size_t page_size, uint64_t dev_bytes,
+			const uint8_t uuid[16])
+{
+	uint64_t pages = dev_bytes / page_size;
+
+	if (pages < SWAP_MIN_PAGES)
+		return -1;
+	/* The header's last_page is 32 bits; larger devices use what fits. */
+	if (pages > 0xffffffffull)
+		pages = 0xffffffffull;
+	memset(page, 0, page_size);
+	put_u32(page + SWAP_VERSION_OFFSET, 1);                /* version */
+	put_u32(page + SWAP_VERSION_OFFSET + 4, (uint32_t)(pages - 1)); /* last_page */
+	put_u32(page + SWAP_VERSION_OFFSET + 8, 0);            /* nr_badpages */
+	memcpy(page + SWAP_VERSION_OFFSET + 12, uuid, 16);     /* sws_uuid */
+	memcpy(page + page_size - 10, SWAP_SIGNATURE, 10);
+	return (long)pages;
+}
+
+static void random_bytes(void *buf, size_t len)
+{
+	/* GRND_INSECURE: never blocks; a swap UUID needs no secrecy. */
+	if (getrandom(buf, len, 0x0004) != (ssize_t)len)
+		memset(buf, 0x5a, len);
+}
+
+static int write_header(const char *path, uint64_t bytes)
+{
+	uint8_t page[65536], uuid[16];
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	long pages;
+	int fd, rc = 0;
+
+	random_bytes(uuid, sizeof(uuid));
+	uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40); /* RFC 4122 version 4 */
+	uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
+	pages = swap_header_encode(page, psz, bytes, uuid);
+	if (pages < 0) {
+		err("%s: %llu bytes is too small for swap; expected at least %d pages (%zu KiB)",
+		    path, (unsigned long long)bytes, SWAP_MIN_PAGES, SWAP_MIN_PAGES * psz / 1024);
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err("%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (pwrite(fd, page, psz, 0) != (ssize_t)psz || fsync(fd) < 0) {
+		err("%s: cannot write the swap header: %s", path, strerror(errno));
+		rc = -1;
+	}
+	close(fd);
+	return rc;
+}
+
+int swap_enable(const char *path, uint64_t bytes, int prio)
+{
+	int flags = 0;
+
+	if (write_header(path, bytes) < 0)
+		return -1;
+	if (prio >= 0)
+		flags = SWAP_FLAG_PREFER | (prio & SWAP_FLAG_PRIO_MASK);
+	if (swapon(path, flags) < 0) {
+		err("%s: swapon: %s", path, strerror(errno));
+		return -1;
+	}
+	info("%s: swap on, %llu MiB%s", path, (unsigned long long)(bytes >> 20),
+	     prio >= 0 ? "" : ", default priority");
+	return 0;
+}
+
+/* ---- dm-crypt through the device-mapper ioctls ---- */
+
+struct dm_request {
+	struct dm_ioctl io;
+	char data[1024];
+};
+
+static void dm_init(struct dm_request *r, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	r->io.version[0] = DM_VERSION_MAJOR;
+	r->io.version[1] = 0;
+	r->io.version[2] = 0;
+	r->io.data_size = sizeof(*r);
+	r->io.data_start = sizeof(struct dm_ioctl);
+	snprintf(r->io.name, sizeof(r->io.name), "%s", name);
+}
+
+static void hex(char *out, const uint8_t *in, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int swap_encrypt(const char *path, const char *name, uint64_t bytes, char *out, size_t cap)
+{
+	struct dm_request r;
+	struct dm_target_spec *t;
+	uint8_t key[64]; /* aes-xts with two 256-bit keys */
+	char keyhex[129];
+	int ctl, rc = 0;
+	unsigned dev_minor;
+
+	ctl = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		mkdir("/dev/mapper", 0755);
+		mknod("/dev/mapper/control", S_IFCHR | 0600, makedev(10, 236));
+		ctl = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	}
+	if (ctl < 0)
+		return -errno;
+	/* The key must be unpredictable: block until the pool is seeded. */
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
+		close(ctl);
+		return -EIO;
+	}
+	hex(keyhex, key, sizeof(key));
+	memset(key, 0, sizeof(key));
+
+	dm_init(&r, name);
+	if (ioctl(ctl, DM_DEV_CREATE, &r) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	dev_minor = minor(r.io.dev);
+
+	dm_init(&r, name);
+	r.io.target_count = 1;
+	t = (struct dm_target_spec *)r.data;
+	t->sector_start = 0;
+	t->length = bytes / 512;
+	snprintf(t->target_type, sizeof(t->target_type), "crypt");
+	snprintf((char *)(t + 1), sizeof(r.data) - sizeof(*t), "aes-xts-plain64 %s 0 %s 0",
+		 keyhex, path);
+	t->next = 0;
+	if (ioctl(ctl, DM_TABLE_LOAD, &r) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	dm_init(&r, name); /* DM_DEV_SUSPEND without the suspend flag resumes */
+	if (ioctl(ctl, DM_DEV_SUSPEND, &r) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	snprintf(out, cap, "/dev/dm-%u", dev_minor);
+out:
+	memset(keyhex, 0, sizeof(keyhex));
+	memset(&r, 0, sizeof(r));
+	close(ctl);
+	return rc;
+}
+
+/* ---- VM knobs ---- */
+
+static void sysctl_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, value, strlen(value)) < 0)
+		warn("cannot set %s to %s", path, value);
+	if (fd >= 0)
+		close(fd);
+}
+
+void swap_tune_vm(void)
+{
+	struct sysinfo si;
+	char value[24];
+	unsigned long ram_kb = 0, reserve_kb;
+
+	if (sysinfo(&si) == 0)
+		ram_kb = (unsigned long)(si.totalram / 1024 * si.mem_unit);
+	/* Writing a page out over NBD needs memory for the request's socket
+	 * buffers and for receiving the server's reply. The kernel's default
+	 * reserve (about sqrt(16 * RAM)) is under 1 MiB on small nodes; keep
+	 * 1/32 of RAM, within 2..64 MiB, for PF_MEMALLOC work: reclaim, and
+	 * the NBD sockets, which the kernel marks memalloc. */
+	reserve_kb = ram_kb / 32;
+	if (reserve_kb < 2048)
+		reserve_kb = 2048;
+	if (reserve_kb > 65536)
+		reserve_kb = 65536;
+	snprintf(value, sizeof(value), "%lu", reserve_kb);
+	sysctl_write("/proc/sys/vm/min_free_kbytes", value);
+	/* Swap-in of one page, not eight: each readahead page is a separate
+	 * request over the network, and memory is what we are short of. */
+	sysctl_write("/proc/sys/vm/page-cluster", "0");
+}

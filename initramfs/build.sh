@@ -1,0 +1,25 @@
+#!/bin/bash
+# initramfs/build.sh OUT RESCUE - OUT/initramfs.img from initramfs/list:
+# a reproducible newc cpio (mkcpio: fixed mtimes, owners and order),
+# compressed with zstd or xz, whichever is smaller for this content.
+# RESCUE=1 adds busybox as /bin/sh for netswap.onfail=shell.
+set -euo pipefail
+out=$1 rescue=${2:-0}
+here=$(dirname "$0")
+list=$out/initramfs.list
+
+sed "s|@OUT@|$out|g" "$here/list" >"$list"
+if [ "$rescue" = 1 ]; then
+	cat >>"$list" <<EOT
+dir /bin 0755 0 0
+file /bin/busybox /bin/busybox 0755 0 0
+slink /bin/sh busybox 0777 0 0
+EOT
+fi
+"$out/mkcpio" "$list" >"$out/initramfs.cpio"
+zstd -q -19 -f "$out/initramfs.cpio" -o "$out/initramfs.cpio.zst"
+xz -q -9 --check=crc32 -k -f "$out/initramfs.cpio"   # the kernel's xz wants crc32
+zs=$(stat -c %s "$out/initramfs.cpio.zst") xs=$(stat -c %s "$out/initramfs.cpio.xz")
+if [ "$zs" -le "$xs" ]; then best=zst; else best=xz; fi
+cp "$out/initramfs.cpio.$best" "$out/initramfs.img"
+echo "initramfs: $out/initramfs.img $(stat -c %s "$out/initramfs.img") bytes ($best; cpio $(stat -c %s "$out/initramfs.cpio"), zstd $zs, xz $xs)"
