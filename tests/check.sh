@@ -1,0 +1,40 @@
+#!/bin/bash
+# tests/check.sh - `make check`: host unit tests, a short fuzz of every
+# parser, then the end-to-end QEMU tests. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export OUT=${OUT:-out}
+passed=0 failed=0 failures=()
+
+record() { # name rc
+	if [ "$2" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$1"); fi
+}
+step() { # name command...
+	local name=$1 t0=$SECONDS
+	shift
+	echo "==== $name"
+	"$@"
+	local rc=$?
+	echo "==== $name: $([ $rc = 0 ] && echo ok || echo FAILED) in $((SECONDS - t0)) s"
+	record "$name" $rc
+	return $rc
+}
+
+step build make -s kernel stock-kernel initramfs testroot || {
+	echo "build failed; no end-to-end tests"
+	echo "check: $passed passed, $failed failed"
+	exit 1
+}
+step unit make -s unit
+[ -f tests/unit/nbd_live.sh ] && step nbd-live bash tests/unit/nbd_live.sh
+step fuzz make -s fuzz-check
+for t in ${E2E_TESTS:-tests/e2e/*.sh}; do
+	case $(basename "$t") in bench.sh|torture.sh) continue ;; esac
+	step "e2e $(basename "$t" .sh)" bash "$t"
+done
+[ -f tests/e2e/torture.sh ] && step "e2e torture (short)" bash tests/e2e/torture.sh "$OUT" short
+
+echo
+[ $failed = 0 ] || echo "failed: ${failures[*]}"
+echo "check: $passed passed, $failed failed"
+[ $failed = 0 ]

@@ -1,0 +1,30 @@
+#!/bin/bash
+# The patch series on a real NBD device, against the stock kernel as the
+# negative control: scheduler pinned to [none], a switch refused with EBUSY
+# and logged, requests of one 4 KiB segment, and a verified swap run.
+. "$(dirname "$0")/../lib.sh"
+STOCK=${STOCK_KERNEL:-$OUT/stock/bzImage}
+[ -f "$STOCK" ] || fail "$STOCK missing (make stock-kernel)"
+
+sparse_file "$T/swap.img" 512M
+nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
+append="netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"kcheck; hog -m 200 -p 1 -q\""
+QEMU_MEM=96 qemu_boot patched "$append"
+QEMU_MEM=96 KERNEL=$STOCK qemu_boot stock "$append"
+wait_console patched "TESTROOT: done" 400 || fail "patched node did not finish"
+wait_console stock "TESTROOT: done" 400 || fail "stock node did not finish"
+
+for dev in nbd0 nbd1; do
+	console_has patched "KCHECK: $dev scheduler=\[none\] max_segments=1 max_segment_size=4096 max_hw_sectors_kb=4 nomerges=2" ||
+		fail "patched $dev: $(console_line patched "KCHECK: $dev scheduler")"
+	console_has patched "KCHECK: $dev switch=refused \(.*[Dd]evice or resource busy.*\) now=\[none\]" ||
+		fail "patched $dev switch not refused: $(console_line patched "KCHECK: $dev switch")"
+done
+console_has patched "KCHECK: dmesg: elevator: cannot switch elevator, pinned \(nbd0\)" || fail "no 'pinned' message in dmesg"
+console_has patched "hog: RESULT ok" || fail "patched: swap run did not verify"
+
+console_has stock "KCHECK: nbd0 scheduler=\[mq-deadline\]" || fail "stock kernel not the control: $(console_line stock 'KCHECK: nbd0 sched')"
+console_has stock "KCHECK: nbd0 switch=accepted" || fail "stock kernel refused a switch"
+console_has stock "max_hw_sectors_kb=4 " && fail "stock kernel has page-sized requests"
+console_has stock "hog: RESULT ok" || fail "stock: swap run did not verify"
+pass "patched: $(console_line patched 'KCHECK: nbd0 sched' | cut -c1-110); stock: $(console_line stock 'KCHECK: nbd0 sched' | cut -c1-80)"

@@ -1,0 +1,67 @@
+#!/bin/bash
+# NFS roots through the kernel's own mount code: NFSv4 and NFSv3 from a real
+# userspace NFS server (nfs-ganesha, VFS backend, bound to 127.0.0.1; the
+# kernel's nfsd cannot run in this sandbox), with swap over NBD beside it.
+. "$(dirname "$0")/../lib.sh"
+
+cp -a "$OUT/testroot" "$T/export"
+nfs_port=$(free_port) mnt_port=$(free_port)
+ganesha_conf() { # PROTOCOLS
+	cat <<EOT
+NFS_CORE_PARAM {
+	Bind_addr = 127.0.0.1;
+	NFS_Port = $nfs_port;
+	MNT_Port = $mnt_port;
+	Enable_NLM = false;
+	Enable_RQUOTA = false;
+	Enable_UDP = false;
+	Protocols = $1;
+}
+NFS_KRB5 { Active_krb5 = false; }
+NFSV4 { Graceless = true; }
+EXPORT {
+	Export_Id = 1;
+	Path = $T/export;
+	Pseudo = /export;
+	Access_Type = RW;
+	Squash = No_Root_Squash;
+	SecType = sys;
+	Protocols = $1;
+	Transports = TCP;
+	FSAL { Name = VFS; }
+}
+EOT
+}
+start_ganesha() { # PROTOCOLS
+	ganesha_conf "$1" >"$T/ganesha.conf"
+	ganesha.nfsd -F -f "$T/ganesha.conf" -L "$T/ganesha.log" -p "$T/ganesha.pid" &
+	GANESHA_PID=$!
+	PIDS+=("$GANESHA_PID")
+	for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$nfs_port " && return; sleep 0.2; done
+	fail "ganesha did not listen: $(grep -v DBUS "$T/ganesha.log" | tail -5)"
+}
+stop_pid() { kill "$1" 2>/dev/null; for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -9 "$1"; }
+
+sparse_file "$T/swap.img" 64M
+nbd_server swap="$T/swap.img"
+
+start_ganesha 4
+qemu_boot v4 "netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nfs:10.0.2.2:/export:port=$nfs_port,vers=4.1 rw"
+wait_console v4 "TESTROOT: done" 180 || fail "NFSv4 node did not reach its real init"
+console_has v4 "TESTROOT: root=10\.0\.2\.2:/export nfs4" || fail "v4 root: $(console_line v4 'TESTROOT: root=')"
+console_has v4 "TESTROOT: swaps=/dev/nbd0" || fail "v4 node has no NBD swap"
+stop_qemu v4
+stop_pid "$GANESHA_PID"
+
+# NFSv3 needs rpcbind for ganesha's registrations; the guest is told the
+# ports so its kernel does not ask the portmapper.
+if ! pgrep -x rpcbind >/dev/null; then
+	rpcbind -f -h 127.0.0.1 &
+	PIDS+=($!)
+	sleep 0.5
+fi
+start_ganesha 3
+qemu_boot v3 "netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nfs:10.0.2.2:$T/export:vers=3,port=$nfs_port,mountport=$mnt_port,mountproto=tcp,proto=tcp"
+wait_console v3 "TESTROOT: done" 180 || fail "NFSv3 node did not reach its real init"
+console_has v3 "TESTROOT: root=10\.0\.2\.2:$T/export nfs" || fail "v3 root: $(console_line v3 'TESTROOT: root=')"
+pass "NFSv4 and NFSv3 roots"

@@ -1,0 +1,32 @@
+#!/bin/bash
+# Swap on each real NBD server users run: nbd-server, nbdkit (memory
+# plugin) and qemu-nbd. Swap is active on the NBD device before the pivot,
+# and a memory hog of 3x the guest's RAM writes and verifies every page.
+. "$(dirname "$0")/../lib.sh"
+
+mem=96
+hog="hog -m $((mem * 3)) -p 1 -j 2 -o random -q"
+sparse_file "$T/swap.img" 512M
+nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
+R="root=nbd:10.0.2.2:$NBD_PORT/root"
+
+kit_port=$(free_port)
+nbdkit -f -i 127.0.0.1 -p "$kit_port" -e swap memory 512M >"$T/nbdkit.log" 2>&1 &
+PIDS+=($!)
+qn_port=$(free_port)
+sparse_file "$T/qswap.img" 512M
+qemu-nbd -b 127.0.0.1 -p "$qn_port" -x swap -f raw -t "$T/qswap.img" >"$T/qemu-nbd.log" 2>&1 &
+PIDS+=($!)
+sleep 1
+
+QEMU_MEM=$mem qemu_boot nbdserver "netswap=nbd:10.0.2.2:$NBD_PORT/swap $R nstest=\"$hog\""
+QEMU_MEM=$mem qemu_boot nbdkit "netswap=nbd:10.0.2.2:$kit_port/swap $R nstest=\"$hog\""
+QEMU_MEM=$mem qemu_boot qemunbd "netswap=nbd:10.0.2.2:$qn_port/swap $R nstest=\"$hog\""
+summary=""
+for s in nbdserver nbdkit qemunbd; do
+	wait_console $s "TESTROOT: done" 600 || fail "$s: node did not finish"
+	console_has $s "netswap: /dev/nbd0: swap on" || fail "$s: no swap before the pivot"
+	console_has $s "hog: RESULT ok" || fail "$s: $(console_line $s 'hog: RESULT')"
+	summary+="$s: $(grep -o 'mib_per_s=[0-9.]*' "$T/$s.console" | tail -n1) "
+done
+pass "$summary"

@@ -1,0 +1,130 @@
+# tests/lib.sh - the harness every end-to-end test shares: temporary
+# files, free loopback ports, NBD servers and QEMU boots, all stopped by PID
+# when the test ends. Source it; set OUT first (default out).
+#
+#   nbd_server NAME=FILE[:ro] ...   real nbd-server on 127.0.0.1:$NBD_PORT
+#   qemu_boot NAME "APPEND" [extra qemu args]  boots $KERNEL + $INITRD
+#   wait_console NAME REGEX SECONDS
+#   pass/fail MESSAGE
+OUT=$(realpath "${OUT:-out}")
+KERNEL=${KERNEL:-$OUT/bzImage}
+INITRD=${INITRD:-$OUT/initramfs.img}
+TESTROOT_IMG=${TESTROOT_IMG:-$OUT/testroot.ext4}
+T=$(mktemp -d /tmp/netswap-test.XXXXXX)
+PIDS=()
+TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+log() { echo "[$TEST_NAME] $*"; }
+pass() { echo "PASS $TEST_NAME: $*"; }
+fail() {
+	echo "FAIL $TEST_NAME: $*"
+	for f in "$T"/*.console; do
+		[ -f "$f" ] || continue
+		echo "---- last lines of $(basename "$f") ----"
+		tail -n 40 "$f"
+	done
+	exit 1
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# nbd_server NAME=FILE[:ro] ... ; sets NBD_PORT, NBD_PID. Extra [generic]
+# lines may come in NBD_GENERIC, extra per-export lines in NBD_EXPORT_OPTS.
+nbd_server() {
+	NBD_PORT=$(free_port)
+	local conf=$T/nbd-server.conf spec name file ro
+	{
+		echo "[generic]"
+		echo "listenaddr = 127.0.0.1"
+		echo "port = $NBD_PORT"
+		echo "allowlist = true"
+		echo "${NBD_GENERIC:-}"
+		for spec in "$@"; do
+			name=${spec%%=*} file=${spec#*=} ro=false
+			case $file in *:ro) file=${file%:ro} ro=true ;; esac
+			echo "[$name]"
+			echo "exportname = $file"
+			echo "readonly = $ro"
+			echo "${NBD_EXPORT_OPTS:-}"
+		done
+	} >"$conf"
+	nbd-server -C "$conf" -p "$T/nbd-server.pid" >"$T/nbd-server.log" 2>&1 ||
+		fail "nbd-server did not start: $(cat "$T/nbd-server.log")"
+	for _ in $(seq 50); do [ -s "$T/nbd-server.pid" ] && break; sleep 0.1; done
+	NBD_PID=$(cat "$T/nbd-server.pid")
+	PIDS+=("$NBD_PID")
+	log "nbd-server pid $NBD_PID on 127.0.0.1:$NBD_PORT"
+}
+
+nbd_server_stop() {
+	kill "$NBD_PID" 2>/dev/null
+	# nbd-server forks a child per client: stop those too
+	pkill -P "$NBD_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$NBD_PID" 2>/dev/null || break; sleep 0.1; done
+}
+
+# sparse_file PATH SIZE
+sparse_file() { truncate -s "$2" "$1"; }
+
+# QEMU with TCG unless KVM really works (NETSWAP_KVM=1 asks to try it).
+qemu_accel() {
+	if [ "${NETSWAP_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then echo "-accel kvm -accel tcg"; else echo "-accel tcg"; fi
+}
+
+# qemu_boot NAME APPEND [qemu args...]: boots in the background; the serial
+# console goes to $T/NAME.console. Guest network: QEMU user mode (the host
+# is 10.0.2.2; its port forwards reach our loopback servers).
+qemu_boot() {
+	local name=$1 append=$2
+	shift 2
+	local mem=${QEMU_MEM:-256}
+	# shellcheck disable=SC2046
+	qemu-system-x86_64 $(qemu_accel) -m "$mem" -smp "${QEMU_SMP:-1}" -no-reboot \
+		-kernel "$KERNEL" -initrd "$INITRD" \
+		-append "console=ttyS0 panic=-1 $append" \
+		-netdev "user,id=n0${QEMU_NETDEV_OPTS:-}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
+		-serial "file:$T/$name.console" -monitor none -display none \
+		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
+	local pid=$!
+	PIDS+=("$pid")
+	eval "QEMU_PID_$name=$pid"
+	log "qemu $name pid $pid: $append"
+}
+
+# wait_console NAME REGEX SECONDS: 0 when REGEX shows up on the console.
+wait_console() {
+	local name=$1 re=$2 secs=$3 pidvar="QEMU_PID_$1"
+	local end=$((SECONDS + secs))
+	while [ $SECONDS -lt $end ]; do
+		console_has "$name" "$re" && return 0
+		kill -0 "${!pidvar}" 2>/dev/null || { console_has "$name" "$re"; return; }
+		sleep 0.5
+	done
+	return 1
+}
+
+# The serial console ends lines with CR LF; match on the text alone.
+console_text() { tr -d '\r' <"$T/$1.console" 2>/dev/null; }
+console_has() { console_text "$1" | grep -qE "$2"; }
+console_line() { console_text "$1" | grep -E "$2" | head -n1; }
+
+# stop_qemu NAME: waits for the guest to power off, else kills it.
+stop_qemu() {
+	local pidvar="QEMU_PID_$1"
+	for _ in $(seq "${2:-20}"); do kill -0 "${!pidvar}" 2>/dev/null || return 0; sleep 0.5; done
+	kill "${!pidvar}" 2>/dev/null
+}
