@@ -17,8 +17,12 @@ slink /bin/sh busybox 0777 0 0
 EOT
 fi
 "$out/mkcpio" "$list" >"$out/initramfs.cpio"
-zstd -q -19 -f "$out/initramfs.cpio" -o "$out/initramfs.cpio.zst"
-xz -q -9 --check=crc32 -k -f "$out/initramfs.cpio"   # the kernel's xz wants crc32
+# The kernel allocates the compressor's whole window while it unpacks the
+# initramfs: xz -9's 64 MiB dictionary fails on a 64 MB node, so both are
+# capped at 1 MiB, far more than the archive's size. The kernel's xz wants
+# crc32, not xz's default crc64.
+zstd -q -19 --zstd=wlog=20 -f "$out/initramfs.cpio" -o "$out/initramfs.cpio.zst"
+xz -q --check=crc32 --lzma2=preset=9e,dict=1MiB -k -f "$out/initramfs.cpio"
 zs=$(stat -c %s "$out/initramfs.cpio.zst") xs=$(stat -c %s "$out/initramfs.cpio.xz")
 if [ "$zs" -le "$xs" ]; then best=zst; else best=xz; fi
 cp "$out/initramfs.cpio.$best" "$out/initramfs.img"

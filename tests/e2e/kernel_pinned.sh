@@ -8,11 +8,11 @@ STOCK=${STOCK_KERNEL:-$OUT/stock/bzImage}
 
 sparse_file "$T/swap.img" 512M
 nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
-append="netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"kcheck; hog -m 200 -p 1 -q\""
-QEMU_MEM=96 qemu_boot patched "$append"
-QEMU_MEM=96 KERNEL=$STOCK qemu_boot stock "$append"
-wait_console patched "TESTROOT: done" 400 || fail "patched node did not finish"
-wait_console stock "TESTROOT: done" 400 || fail "stock node did not finish"
+append="netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"kcheck; hog -m 160 -p 0 -q\""
+QEMU_MEM=64 qemu_boot patched "$append"
+QEMU_MEM=64 KERNEL=$STOCK qemu_boot stock "$append"
+wait_console patched "TESTROOT: done" 900 || fail "patched node did not finish"
+wait_console stock "TESTROOT: done" 900 || fail "stock node did not finish"
 
 for dev in nbd0 nbd1; do
 	console_has patched "KCHECK: $dev scheduler=\[none\] max_segments=1 max_segment_size=4096 max_hw_sectors_kb=4 nomerges=2" ||

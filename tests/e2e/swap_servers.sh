@@ -4,8 +4,8 @@
 # and a memory hog of 3x the guest's RAM writes and verifies every page.
 . "$(dirname "$0")/../lib.sh"
 
-mem=96
-hog="hog -m $((mem * 3)) -p 1 -j 2 -o random -q"
+mem=64
+hog="hog -m $((mem * 3)) -p 0 -j 2 -q"
 sparse_file "$T/swap.img" 512M
 nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
 R="root=nbd:10.0.2.2:$NBD_PORT/root"
@@ -24,7 +24,7 @@ QEMU_MEM=$mem qemu_boot nbdkit "netswap=nbd:10.0.2.2:$kit_port/swap $R nstest=\"
 QEMU_MEM=$mem qemu_boot qemunbd "netswap=nbd:10.0.2.2:$qn_port/swap $R nstest=\"$hog\""
 summary=""
 for s in nbdserver nbdkit qemunbd; do
-	wait_console $s "TESTROOT: done" 600 || fail "$s: node did not finish"
+	wait_console $s "TESTROOT: done" 1200 || fail "$s: node did not finish"
 	console_has $s "netswap: /dev/nbd0: swap on" || fail "$s: no swap before the pivot"
 	console_has $s "hog: RESULT ok" || fail "$s: $(console_line $s 'hog: RESULT')"
 	summary+="$s: $(grep -o 'mib_per_s=[0-9.]*' "$T/$s.console" | tail -n1) "
