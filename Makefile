@@ -74,7 +74,7 @@ initramfs: $(OUT)/initramfs.img
 netboot: kernel initramfs
 	@bash netboot/build.sh $(OUT) $(SERVER) $(NBD_PORT)
 
-serve: netboot
+serve: netboot testroot
 	@bash netboot/serve $(OUT)/netboot
 
 # ---- test root and demo ----

@@ -118,7 +118,7 @@ wait_console() {
 }
 
 # The serial console ends lines with CR LF; match on the text alone.
-console_text() { tr -d '\r' <"$T/$1.console" 2>/dev/null; }
+console_text() { tr -d '\r' 2>/dev/null <"$T/$1.console"; }
 console_has() { console_text "$1" | grep -qE "$2"; }
 console_line() { console_text "$1" | grep -E "$2" | head -n1; }
 
