@@ -96,7 +96,7 @@ qemu_boot() {
 	qemu-system-x86_64 $(qemu_accel) -m "$mem" -smp "${QEMU_SMP:-1}" -no-reboot \
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" \
-		-netdev "user,id=n0${QEMU_NETDEV_OPTS:-}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
+		-netdev "${QEMU_NETDEV:-user,id=n0${QEMU_NETDEV_OPTS:-}}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
 		-serial "file:$T/$name.console" -monitor none -display none \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	local pid=$!
