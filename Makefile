@@ -17,7 +17,8 @@ WARN      := -std=gnu11 -Wall -Wextra -Werror
 # musl has no _FORTIFY_SOURCE; the host builds of the same code use it.
 INIT_CFLAGS := $(WARN) -Os -fstack-protector-strong -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -isystem $(OUT)/musl-include
-INIT_LDFLAGS := -static -Wl,--gc-sections -s
+# noseparate-code: no page padding between code and data (saves 7 KiB)
+INIT_LDFLAGS := -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,--build-id=none
 HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinit
 

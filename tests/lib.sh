@@ -12,6 +12,7 @@ INITRD=${INITRD:-$OUT/initramfs.img}
 TESTROOT_IMG=${TESTROOT_IMG:-$OUT/testroot.ext4}
 T=$(mktemp -d /tmp/netswap-test.XXXXXX)
 PIDS=()
+AT_EXIT=()   # commands run after every PID is stopped (e.g. "ip netns del x")
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 
 cleanup() {
@@ -22,6 +23,7 @@ cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	for p in "${AT_EXIT[@]}"; do eval "$p" 2>/dev/null; done
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -86,14 +88,15 @@ qemu_accel() {
 }
 
 # qemu_boot NAME APPEND [qemu args...]: boots in the background; the serial
-# console goes to $T/NAME.console. Guest network: QEMU user mode (the host
+# console goes to $T/NAME.console. QEMU_WRAP may prefix the command (such
+# as "ip netns exec NS" to run the guest's user network in a namespace). Guest network: QEMU user mode (the host
 # is 10.0.2.2; its port forwards reach our loopback servers).
 qemu_boot() {
 	local name=$1 append=$2
 	shift 2
 	local mem=${QEMU_MEM:-256}
 	# shellcheck disable=SC2046
-	qemu-system-x86_64 $(qemu_accel) -m "$mem" -smp "${QEMU_SMP:-1}" -no-reboot \
+	${QEMU_WRAP:-} qemu-system-x86_64 $(qemu_accel) -m "$mem" -smp "${QEMU_SMP:-1}" -no-reboot \
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" \
 		-netdev "${QEMU_NETDEV:-user,id=n0${QEMU_NETDEV_OPTS:-}}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
