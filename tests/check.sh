@@ -26,7 +26,8 @@ step build make -s kernel stock-kernel initramfs testroot || {
 	exit 1
 }
 step unit make -s unit
-[ -f tests/unit/nbd_live.sh ] && step nbd-live bash tests/unit/nbd_live.sh
+step nbd-live bash tests/unit/nbd_live.sh
+step dhcp-live bash tests/unit/dhcp_live.sh
 step fuzz make -s fuzz-check
 for t in ${E2E_TESTS:-tests/e2e/*.sh}; do
 	case $(basename "$t") in bench.sh|torture.sh) continue ;; esac
