@@ -881,7 +881,7 @@ static int hex_value(char c)
 }
 
 /* count hex byte pairs, all separated by the same '-' or ':'. */
-static bool parse_hw_bytes(const char *s, uint8_t *out, int count)
+bool hwaddr_parse(const char *s, uint8_t *out, int count)
 {
 	char sep = 0;
 
@@ -907,11 +907,11 @@ static int handle_bootif(const struct arg_ctx *a, char *v, struct netswap_config
 	uint8_t b[7];
 	const uint8_t *mac = b;
 
-	if (strlen(v) == 20 && parse_hw_bytes(v, b, 7)) {
+	if (strlen(v) == 20 && hwaddr_parse(v, b, 7)) {
 		if (b[0] != 1)
 			return fail(a, "hardware type %02x is not supported, expected 01 (Ethernet)", b[0]);
 		mac = b + 1;
-	} else if (!(strlen(v) == 17 && parse_hw_bytes(v, b, 6))) {
+	} else if (!(strlen(v) == 17 && hwaddr_parse(v, b, 6))) {
 		return fail(a, "bad BOOTIF " QFMT ", expected an Ethernet MAC address", QARG(v));
 	}
 	/* No card has a group address: likely "01-" with a byte lost. */

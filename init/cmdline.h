@@ -58,6 +58,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -91,6 +92,10 @@ int cmdline_parse_root_path(const char *root_path, struct root_spec *root,
 /* One line: "<key>=<value>: <expected>" ("<key>: ..." when value is "");
  * always NUL-terminated when len > 0. */
 void cmdline_error_format(const struct cmdline_error *e, char *buf, size_t len);
+
+/* Reads count hex byte pairs separated by one kind of '-' or ':' (a MAC
+ * as BOOTIF= or sysfs write it) and nothing after them. */
+bool hwaddr_parse(const char *s, uint8_t *out, int count);
 
 /* The values cmdline_parse() starts from: DHCP, onfail retry, timeout 30,
  * init /sbin/init, read-only root, no swaps, no root. */

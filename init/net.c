@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "dhcp.h"
 #include "dirent_iter.h"
 #include "ipudp.h"
@@ -85,30 +86,6 @@ static int read_sys(const char *ifname, const char *attr, char *buf, size_t cap)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* sysfs "address": aa:bb:cc:dd:ee:ff */
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	for (int i = 0; i < 6; i++, s += 3) {
-		int hi = hex_digit(s[0]), lo = hex_digit(s[1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[2] != ':'))
-			return -1;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 struct iface_list {
 	struct iface *ifs;
 	int n, max;
@@ -124,7 +101,7 @@ static void add_iface(const char *name, void *ctx)
 		return;
 	if (read_sys(name, "type", buf, sizeof(buf)) || strcmp(buf, "1"))
 		return; /* ARPHRD_ETHER only */
-	if (read_sys(name, "address", buf, sizeof(buf)) || parse_mac(buf, ifc->mac))
+	if (read_sys(name, "address", buf, sizeof(buf)) || !hwaddr_parse(buf, ifc->mac, 6))
 		return;
 	strcpy(ifc->name, name);
 	ifc->index = (int)if_nametoindex(ifc->name);
