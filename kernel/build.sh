@@ -62,7 +62,11 @@ extract() {
 	for p in $(patch_list); do
 		say "applying $(basename "$p")"
 		if ! (cd "$src.tmp" && patch -p1 --forward --batch --no-backup-if-mismatch -s <"$p"); then
-			die "patch $(basename "$p") does not apply to $(basename "$tarball") (see the failed hunk above; *.rej files under $src.tmp)"
+			(cd "$src.tmp" && find . -name '*.rej' | while read -r rej; do
+				echo "kernel: rejected hunks of ${rej%.rej}:" >&2
+				grep -E '^(@@|\*\*\*) ' "$rej" | sed 's/^/kernel:   /' >&2
+			done)
+			die "patch $(basename "$p") does not apply to $(basename "$tarball"); the hunks above did not apply (*.rej files under $src.tmp)"
 		fi
 	done
 	mv "$src.tmp" "$src"
@@ -95,8 +99,7 @@ compile() {
 	local src=$1 obj=$2
 	say "building bzImage with $jobs jobs (about 6 minutes on 2 cores); log: $obj/build.log"
 	local t0=$SECONDS
-	if ! make -C "$src" O="$obj" -j"$jobs" bzImage >"$obj/build.log" 2>&1 </dev/null &
-	then :; fi
+	make -C "$src" O="$obj" -j"$jobs" bzImage >"$obj/build.log" 2>&1 </dev/null &
 	local pid=$!
 	while kill -0 $pid 2>/dev/null; do
 		sleep 20

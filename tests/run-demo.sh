@@ -9,7 +9,7 @@ mode=${2:-demo}
 TEST_NAME=run
 . "$(dirname "$0")/lib.sh"
 
-mem=${DEMO_MEM:-128}
+mem=${DEMO_MEM:-96}
 hog_mib=${DEMO_HOG_MIB:-$((mem * 3))}
 sparse_file "$T/swap.img" 1G
 nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
@@ -17,7 +17,7 @@ nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
 if [ "$mode" = shell ]; then
 	nstest=shell
 else
-	nstest="hog -m $hog_mib -p 2 -j 2 -o both; cat /proc/swaps; free -m"
+	nstest="hog -m $hog_mib -p 0 -j 2; cat /proc/swaps; free -m"
 fi
 append="ip=dhcp netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$nstest\""
 echo "run: booting a ${mem} MiB node: $append"
