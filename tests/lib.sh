@@ -16,7 +16,8 @@ AT_EXIT=()   # commands run after every PID is stopped (e.g. "ip netns del x")
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 
 cleanup() {
-	local p
+	local p rc=$?
+	set +e # a PID already gone must not end the cleanup of a set -e script
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
@@ -25,6 +26,7 @@ cleanup() {
 	wait 2>/dev/null
 	for p in "${AT_EXIT[@]}"; do eval "$p" 2>/dev/null; done
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+	return $rc
 }
 trap cleanup EXIT
 
