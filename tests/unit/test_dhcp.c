@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "dhcp.h"
 
 static const uint8_t MAC_MAIN[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -25,49 +26,10 @@ static const char LONG_ROOT[] = "10.99.0.1:/srv/nfsroot/"  /* 23 + 88 x */
 
 /* ---- helpers ---- */
 
-struct pkt {
-	uint8_t *b;
-	size_t len;
-};
 
-static struct pkt fixture(const char *name)
+static struct fixture_pkt fixture(const char *name)
 {
-	char path[1024], dir[512];
-	const char *env = getenv("DHCP_FIXTURE_DIR");
-	struct pkt p = { NULL, 0 };
-	uint8_t tmp[2048];
-	FILE *f;
-
-	if (env) {
-		snprintf(dir, sizeof dir, "%s", env);
-	} else {
-		const char *slash = strrchr(__FILE__, '/');
-		int n = slash ? (int)(slash - __FILE__) : 1;
-
-		snprintf(dir, sizeof dir, "%.*s/fixtures/dhcp", n, slash ? __FILE__ : ".");
-	}
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f) {
-		/* every later check would fail on garbage: stop here */
-		fprintf(stderr, "missing fixture %s (run from the tree root or set DHCP_FIXTURE_DIR)\n",
-			path);
-		exit(1);
-	}
-	p.len = fread(tmp, 1, sizeof tmp, f);
-	fclose(f);
-	p.b = malloc(p.len ? p.len : 1);
-	memcpy(p.b, tmp, p.len);
-	return p;
-}
-
-/* An exact-size heap copy of the first n bytes. */
-static uint8_t *exact(const uint8_t *b, size_t n)
-{
-	uint8_t *c = malloc(n ? n : 1);
-
-	memcpy(c, b, n);
-	return c;
+	return fixture_pkt_load("dhcp", "DHCP_FIXTURE_DIR", name);
 }
 
 static uint32_t be32(const uint8_t *p)
@@ -77,7 +39,7 @@ static uint32_t be32(const uint8_t *p)
 
 static uint32_t xid_of(const char *client_msg)
 {
-	struct pkt p = fixture(client_msg);
+	struct fixture_pkt p = fixture(client_msg);
 	uint32_t x = p.len >= 8 ? be32(p.b + 4) : 0;
 
 	free(p.b);
@@ -97,7 +59,7 @@ static const char *ip(struct in_addr a)
 static int parse_fixture(const char *reply, const char *client_msg, const uint8_t mac[6],
 			 struct dhcp_lease *l)
 {
-	struct pkt p = fixture(reply);
+	struct fixture_pkt p = fixture(reply);
 	char err[160];
 	int r = dhcp_parse_reply_err(p.b, p.len, xid_of(client_msg), mac, l, err, sizeof err);
 
@@ -122,7 +84,7 @@ static size_t reply(uint8_t **out, const uint8_t *opts, size_t n)
 	memcpy(b + 28, MAC_MAIN, 6);
 	b[236] = 99, b[237] = 130, b[238] = 83, b[239] = 99;
 	memcpy(b + 240, opts, n);
-	*out = exact(b, 240 + n);
+	*out = fixture_exact(b, 240 + n);
 	return 240 + n;
 }
 
@@ -266,7 +228,7 @@ static void test_captured_truncated(void)
 	size_t i, n, end;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		struct pkt p = fixture(names[i]);
+		struct fixture_pkt p = fixture(names[i]);
 		uint32_t xid = xid_of(clients[i]);
 		int full = dhcp_parse_reply(p.b, p.len, xid, macs[i], &l);
 
@@ -274,7 +236,7 @@ static void test_captured_truncated(void)
 		for (end = 240; end < p.len && p.b[end] != 255; )
 			end += p.b[end] == 0 ? 1 : 2u + p.b[end + 1];
 		for (n = 0; n < p.len; n++) {
-			uint8_t *c = exact(p.b, n);
+			uint8_t *c = fixture_exact(p.b, n);
 			int r = dhcp_parse_reply(c, n, xid, macs[i], &l);
 
 			if (r != (n > end ? full : -1)) {
@@ -291,8 +253,8 @@ static void test_captured_truncated(void)
 
 static void test_not_for_us(void)
 {
-	struct pkt p = fixture("dnsmasq-offer.bin");
-	struct pkt d = fixture("udhcpc-discover.bin");
+	struct fixture_pkt p = fixture("dnsmasq-offer.bin");
+	struct fixture_pkt d = fixture("udhcpc-discover.bin");
 	uint32_t xid = xid_of("udhcpc-discover.bin");
 	uint8_t other[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x57 };
 	struct dhcp_lease l;
@@ -306,7 +268,7 @@ static void test_not_for_us(void)
 	/* the client's own broadcast, seen on the same socket */
 	CHECK_EQ(dhcp_parse_reply(d.b, d.len, xid, MAC_MAIN, &l), 0);
 
-	c = exact(p.b, p.len);
+	c = fixture_exact(p.b, p.len);
 	c[236] ^= 1;                            /* magic cookie */
 	CHECK_EQ(dhcp_parse_reply(c, p.len, xid, MAC_MAIN, &l), 0);
 	memcpy(c, p.b, p.len);
@@ -357,7 +319,7 @@ static void test_header_truncated(void)
 	char err[120];
 
 	for (n = 0; n < 240; n++) {
-		uint8_t *c = exact(b, n);
+		uint8_t *c = fixture_exact(b, n);
 
 		CHECK_EQ(dhcp_parse_reply(c, n, XID, MAC_MAIN, &l), -1);
 		free(c);
@@ -797,7 +759,7 @@ static void test_encode_request(void)
 /* Our fixed header is udhcpc's, byte for byte, for the same xid and MAC. */
 static void test_encode_matches_udhcpc(void)
 {
-	struct pkt u = fixture("udhcpc-discover.bin");
+	struct fixture_pkt u = fixture("udhcpc-discover.bin");
 	struct dhcp_client c = { xid_of("udhcpc-discover.bin"), { 0 }, 0, "node42" };
 	uint8_t b[DHCP_MSG_MAX];
 	size_t n;

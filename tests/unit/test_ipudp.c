@@ -12,50 +12,13 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "ipudp.h"
 
-struct pkt {
-	uint8_t *b;
-	size_t len;
-};
 
-static struct pkt fixture(const char *name)
+static struct fixture_pkt fixture(const char *name)
 {
-	char path[1024], dir[512];
-	const char *env = getenv("DHCP_FIXTURE_DIR");
-	struct pkt p = { NULL, 0 };
-	uint8_t tmp[2048];
-	FILE *f;
-
-	if (env) {
-		snprintf(dir, sizeof dir, "%s", env);
-	} else {
-		const char *slash = strrchr(__FILE__, '/');
-		int n = slash ? (int)(slash - __FILE__) : 1;
-
-		snprintf(dir, sizeof dir, "%.*s/fixtures/dhcp", n, slash ? __FILE__ : ".");
-	}
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f) {
-		/* every later check would fail on garbage: stop here */
-		fprintf(stderr, "missing fixture %s (run from the tree root or set DHCP_FIXTURE_DIR)\n",
-			path);
-		exit(1);
-	}
-	p.len = fread(tmp, 1, sizeof tmp, f);
-	fclose(f);
-	p.b = malloc(p.len ? p.len : 1);
-	memcpy(p.b, tmp, p.len);
-	return p;
-}
-
-static uint8_t *exact(const uint8_t *b, size_t n)
-{
-	uint8_t *c = malloc(n ? n : 1);
-
-	memcpy(c, b, n);
-	return c;
+	return fixture_pkt_load("dhcp", "DHCP_FIXTURE_DIR", name);
 }
 
 static uint16_t be16(const uint8_t *p)
@@ -80,7 +43,7 @@ static void fix_ip_checksum(uint8_t *ip)
 
 static int decode(const uint8_t *frame, size_t len, uint16_t port, const uint8_t **pl, size_t *plen)
 {
-	uint8_t *c = exact(frame, len);
+	uint8_t *c = fixture_exact(frame, len);
 	int r = ipudp_decode(c, len, port, pl, plen);
 
 	/* point into the caller's frame, not the copy about to be freed */
@@ -98,7 +61,7 @@ static const uint32_t ANY = 0, BCAST = 0xffffffffu;
 
 static void test_decode_dnsmasq_offer(void)
 {
-	struct pkt f = fixture("dnsmasq-offer.ipv4"), b = fixture("dnsmasq-offer.bin");
+	struct fixture_pkt f = fixture("dnsmasq-offer.ipv4"), b = fixture("dnsmasq-offer.bin");
 	const uint8_t *pl = NULL;
 	size_t plen = 0;
 
@@ -114,7 +77,7 @@ static void test_decode_dnsmasq_offer(void)
 
 static void test_decode_udhcpc_discover(void)
 {
-	struct pkt f = fixture("udhcpc-discover.ipv4"), b = fixture("udhcpc-discover.bin");
+	struct fixture_pkt f = fixture("udhcpc-discover.ipv4"), b = fixture("udhcpc-discover.bin");
 	const uint8_t *pl = NULL;
 	size_t plen = 0;
 
@@ -128,7 +91,7 @@ static void test_decode_udhcpc_discover(void)
 /* What we build is what udhcpc put on the wire, byte for byte. */
 static void test_encode_matches_udhcpc(void)
 {
-	struct pkt f = fixture("udhcpc-discover.ipv4"), b = fixture("udhcpc-discover.bin");
+	struct fixture_pkt f = fixture("udhcpc-discover.ipv4"), b = fixture("udhcpc-discover.bin");
 	uint8_t out[1024];
 	size_t n = ipudp_encode(out, sizeof out, b.b, b.len, ANY, BCAST, 68, 67);
 
@@ -146,7 +109,7 @@ static void test_captured_truncated(void)
 	size_t plen, n, i;
 
 	for (i = 0; i < 2; i++) {
-		struct pkt f = fixture(names[i]);
+		struct fixture_pkt f = fixture(names[i]);
 
 		for (n = 0; n < f.len; n++)
 			if (decode(f.b, n, i ? 67 : 68, &pl, &plen) != -1) {
@@ -160,7 +123,7 @@ static void test_captured_truncated(void)
 /* Ethernet pads short frames; the IP total length says where data ends. */
 static void test_decode_padded(void)
 {
-	struct pkt f = fixture("dnsmasq-offer.ipv4");
+	struct fixture_pkt f = fixture("dnsmasq-offer.ipv4");
 	uint8_t *p = calloc(1, f.len + 18);
 	const uint8_t *pl;
 	size_t plen;

@@ -6,6 +6,7 @@
  * Fixtures are found through $NBD_FIXTURE_DIR, else next to this file.
  */
 #include "check.h"
+#include "fixture.h"
 #include "nbd_proto.h"
 
 #include <errno.h>
@@ -70,20 +71,9 @@ static size_t fixlen;
 
 static const uint8_t *fixture(const char *name)
 {
-	char path[1024], dir[512];
-	const char *env = getenv("NBD_FIXTURE_DIR");
-	FILE *f;
+	char path[1024];
+	FILE *f = fixture_open("nbd", "NBD_FIXTURE_DIR", name, path, sizeof path);
 
-	if (env) {
-		snprintf(dir, sizeof dir, "%s", env);
-	} else {
-		const char *slash = strrchr(__FILE__, '/');
-		int n = slash ? (int)(slash - __FILE__) : 1;
-
-		snprintf(dir, sizeof dir, "%.*s/fixtures/nbd", n, slash ? __FILE__ : ".");
-	}
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "rb");
 	fixlen = 0;
 	if (!f) {
 		fprintf(stderr, "  missing fixture %s\n", path);
