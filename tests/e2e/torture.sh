@@ -79,6 +79,7 @@ nbdkit_stop() { # [SIGNAL]
 	kill -"${1:-TERM}" "$KIT_PID" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$KIT_PID" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$KIT_PID" 2>/dev/null
+	wait "$KIT_PID" 2>/dev/null # reaped here, bash does not report "Killed"
 	forget_pid "$KIT_PID"
 }
 
