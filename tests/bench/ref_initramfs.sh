@@ -1,7 +1,7 @@
 #!/bin/bash
-# tests/bench/ref_initramfs.sh [OUT] - reference initramfs images for the
-# boot figures of bench.sh: Debian's initramfs-tools (with the nbd-client
-# hooks) built for our kernel, without installing anything: the .deb files
+# tests/bench/ref_initramfs.sh [OUT] - the reference initramfs for the boot
+# figures of bench.sh: Debian's initramfs-tools (with the nbd-client hooks)
+# built for our kernel, without installing anything: the .deb files
 # are unpacked into a private tree and mkinitramfs runs from there with its
 # paths pointed at it. The system's /etc, /lib/modules and dpkg database
 # are not touched. Writes OUT/bench/ref/{initramfs-tools.img,summary.txt}.
@@ -22,9 +22,9 @@ kernel_version() { # the version string a bzImage carries (offset 0x20e + 0x200)
 	dd if="$1" bs=1 skip=$((off + 0x200)) count=64 status=none | tr '\0' '\n' | head -n1 | cut -d' ' -f1
 }
 
-debs="initramfs-tools-core initramfs-tools klibc-utils libklibc"
-(cd "$work" && timeout 300 apt-get download $debs >/dev/null 2>&1) ||
-	{ echo "initramfs-tools: apt-get download $debs failed" >"$ref/summary.txt"; exit 1; }
+debs=(initramfs-tools-core initramfs-tools klibc-utils libklibc)
+(cd "$work" && timeout 300 apt-get download "${debs[@]}" >/dev/null 2>&1) ||
+	{ echo "initramfs-tools: apt-get download ${debs[*]} failed" >"$ref/summary.txt"; exit 1; }
 R=$work/root
 mkdir -p "$R"
 for d in "$work"/*.deb; do dpkg-deb -x "$d" "$R"; done

@@ -1,11 +1,12 @@
 #!/bin/bash
 # tests/e2e/bench.sh [OUT] - swap throughput, side by side on one hog and one
 # RAM size: local virtio-blk swap, the stock 6.12 kernel's NBD swap, and the
-# patched kernel's page-sized NBD swap with 1, 2 and 4 connections, on one
-# vCPU and on two; then stock and patched behind 0, 5 and 50 ms of added
-# latency per request (nbdkit's delay filter); then the boot figures against
-# Debian's initramfs-tools (tests/bench/ref_initramfs.sh). Prints tables and
-# writes OUT/bench/: results.csv, boot.csv, throughput.png, the consoles.
+# patched kernel's page-sized NBD swap with 1, 2 and 4 connections (and,
+# with BENCH_2CPU=1, on two vCPUs); then stock and patched behind 0, 5 and
+# 50 ms of added latency per request (nbdkit's delay filter); then the boot
+# figures against Debian's initramfs-tools (tests/bench/ref_initramfs.sh).
+# Prints tables and writes OUT/bench/: results.csv, boot.csv,
+# throughput.png, the consoles.
 #
 # A measurement: it fails only on a broken run (a boot that does not finish,
 # a page that does not verify, an OOM kill, an I/O error, a hung task).
@@ -87,6 +88,7 @@ servers_stop() {
 	if [ -n "${KIT_PID:-}" ]; then
 		kill "$KIT_PID" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$KIT_PID" 2>/dev/null || break; sleep 0.1; done
+		wait "$KIT_PID" 2>/dev/null
 		forget_pid "$KIT_PID"
 		KIT_PID=
 	fi
@@ -98,8 +100,9 @@ servers_stop() {
 # The guest side: hog output goes through a loop that stamps each line with
 # the guest's uptime (a shell builtin read: no fork per line), so the
 # phases can be timed. No double quotes: the kernel command line holds the
-# whole test in one quoted parameter. The local run first makes its disk a swap and gives
-# the VM the knobs the netswap init sets for NBD swap (swap.c).
+# whole test in one quoted parameter. The local run first makes its disk a
+# swap and gives the VM the knobs the netswap init sets for NBD swap
+# (swap_tune_vm in init/swap.c).
 nstest_for() { # local|nbd|boot HOG-ARGS
 	local prep='' stamp="read -r u _ </proc/uptime;echo BENCH: real init \$u;"
 	[ "$1" = boot ] && { printf '%s' "$stamp"; return; }
