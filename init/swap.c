@@ -217,7 +217,9 @@ void swap_tune_vm(void)
 		reserve_kb = 65536;
 	snprintf(value, sizeof(value), "%lu", reserve_kb);
 	sysctl_write("/proc/sys/vm/min_free_kbytes", value);
-	/* Swap-in of one page, not eight: each readahead page is a separate
-	 * request over the network, and memory is what we are short of. */
-	sysctl_write("/proc/sys/vm/page-cluster", "0");
+	/* vm.page-cluster stays at the kernel's 3. Its readahead pages go
+	 * out as separate page-sized requests that the server answers in
+	 * parallel, where 0 waits a round trip per page: measured on a 64 MB
+	 * node, 0 gave 5.9 MiB/s sequential and 6.8 random, 3 gave 12.8 and
+	 * 7.8, every page verified (make bench has the side-by-side row). */
 }

@@ -22,9 +22,9 @@ mode=${2:-full}
 . "$(dirname "$0")/../lib.sh"
 NBDKIT_DELAY=${NBDKIT_DELAY:-/usr/lib/x86_64-linux-gnu/nbdkit/filters/nbdkit-delay-filter.so}
 
-# Hog sizes follow the RAM: 3-4x. Reads are synchronous page faults
-# (page-cluster=0), so latency rounds run more workers to keep faults in
-# flight; pass 1 checks and rewrites every page, "final" checks again.
+# Hog sizes follow the RAM: 3-4x. Reads are synchronous page faults with
+# at most 8 pages of readahead, so latency rounds run more workers to keep
+# faults in flight; pass 1 checks and rewrites every page, "final" checks again.
 # rounds: R follows ROUNDS; a number caps it (a 50 ms round takes ~8 min).
 # name     MB  swap server  delay ms  conns  restart  rounds  hog arguments
 CONFIGS_FULL="
