@@ -48,12 +48,13 @@ free_port() {
 
 # nbd_server NAME=FILE[:ro] ... ; sets NBD_PORT, NBD_PID. Extra [generic]
 # lines may come in NBD_GENERIC, extra per-export lines in NBD_EXPORT_OPTS.
+# NBD_LISTEN: another address, only inside a test's own network namespace.
 nbd_server() {
 	NBD_PORT=$(free_port)
 	local conf=$T/nbd-server.conf spec name file ro
 	{
 		echo "[generic]"
-		echo "listenaddr = 127.0.0.1"
+		echo "listenaddr = ${NBD_LISTEN:-127.0.0.1}"
 		echo "port = $NBD_PORT"
 		echo "allowlist = true"
 		echo "${NBD_GENERIC:-}"
@@ -71,7 +72,7 @@ nbd_server() {
 	for _ in $(seq 50); do [ -s "$T/nbd-server.pid" ] && break; sleep 0.1; done
 	NBD_PID=$(cat "$T/nbd-server.pid")
 	PIDS+=("$NBD_PID")
-	log "nbd-server pid $NBD_PID on 127.0.0.1:$NBD_PORT"
+	log "nbd-server pid $NBD_PID on ${NBD_LISTEN:-127.0.0.1}:$NBD_PORT"
 }
 
 nbd_server_stop() {

@@ -4,11 +4,8 @@
 # built for our kernel, without installing anything: the .deb files
 # are unpacked into a private tree and mkinitramfs runs from there with its
 # paths pointed at it. The system's /etc, /lib/modules and dpkg database
-# are not touched. Writes OUT/bench/ref/{initramfs-tools.img,summary.txt}.
-#
-# dracut is not built: Debian's dracut needs udev and systemd-sysv
-# installed (apt would upgrade systemd and replace /sbin/init on this
-# machine), so summary.txt says so instead of guessing a size.
+# are not touched. Writes OUT/bench/ref/{initramfs-tools.img,summary.txt},
+# then runs ref_dracut.sh for the dracut reference (its lines follow ours).
 set -euo pipefail
 OUT=$(realpath "${1:-out}")
 ref=$OUT/bench/ref
@@ -61,9 +58,9 @@ if PATH=$R/usr/sbin:$R/usr/bin:$PATH timeout 300 mkinitramfs -c xz -o "$img" "$v
 		echo "initramfs-tools 0.142 (Debian 12) for $version with nbd-client hooks, busybox, klibc, no modules (monolithic kernel):" \
 			"$(stat -c %s "$img") bytes xz (like ours), $(xz -dc "$img" 2>/dev/null | wc -c) bytes as cpio, built in $((SECONDS - start)) s"
 		echo "  (udev not installed: a stand-in init-bottom script moves /dev; boot it: root=/dev/nbd0 nbdroot=<server>:<port>/<export> ip=dhcp)"
-		echo "dracut 059 (Debian 12): not built; it needs udev and systemd-sysv installed on this machine"
 	} >"$ref/summary.txt"
 else
 	echo "initramfs-tools: mkinitramfs failed: $(tail -n 3 "$ref/mkinitramfs.log" | tr '\n' ' ')" >"$ref/summary.txt"
 fi
+bash "$(dirname "$0")/ref_dracut.sh" "$OUT" >/dev/null || true
 cat "$ref/summary.txt"

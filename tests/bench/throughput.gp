@@ -1,6 +1,6 @@
 # tests/bench/throughput.gp - throughput.png from the .dat files bench.sh
 # writes beside it (pairs "x MiB/s"); bench.sh names the non-empty ones:
-#   gnuplot -e "dir='out/bench'; conns='patched_conns_1cpu stock_conns_1cpu';
+#   gnuplot -e "dir='out/bench'; conns='conns_patched conns_stock';
 #               local='local'; lat='lat_patched lat_stock'" tests/bench/throughput.gp
 # Left: hog MiB/s against NBD connections (nbd-server, no added latency),
 # local virtio-blk swap as a flat line. Right: MiB/s against the latency
@@ -9,11 +9,8 @@ if (!exists("dir")) dir = "out/bench"
 if (!exists("conns")) conns = ""
 if (!exists("local")) local = ""
 if (!exists("lat")) lat = ""
-name(f) = f eq "patched_conns_1cpu" ? "patched, 1 vCPU" : \
-	f eq "stock_conns_1cpu" ? "stock 6.12, 1 vCPU" : \
-	f eq "patched_conns_2cpu" ? "patched, 2 vCPUs" : \
-	f eq "stock_conns_2cpu" ? "stock 6.12, 2 vCPUs" : \
-	f eq "lat_patched" ? "patched" : f eq "lat_stock" ? "stock 6.12" : f
+name(f) = f eq "conns_patched" || f eq "lat_patched" ? "netswap (patched 6.12)" : \
+	f eq "conns_stock" || f eq "lat_stock" ? "stock 6.12" : f
 set terminal pngcairo size 1200,480 font ",10"
 set output dir."/throughput.png"
 set multiplot layout 1,2 title "netswap: swap throughput of a verifying memory hog (QEMU TCG node)"
@@ -29,7 +26,7 @@ set xtics (1, 2, 4)
 set key bottom right
 if (words(conns) + words(local) > 0) {
 	plot for [f in conns] dir."/".f.".dat" using 1:2 with linespoints lw 2 pt 7 title name(f), \
-	     for [f in local] dir."/".f.".dat" using 1:2 with lines lw 2 dt 2 title "local virtio-blk swap, 1 vCPU"
+	     for [f in local] dir."/".f.".dat" using 1:2 with lines lw 2 dt 2 title "local virtio-blk swap"
 } else {
 	set label 1 "no throughput runs" at graph 0.5, 0.5 center
 	plot 1/0 notitle

@@ -1,56 +1,78 @@
 #!/bin/bash
 # tests/e2e/bench.sh [OUT] - swap throughput, side by side on one hog and one
 # RAM size: local virtio-blk swap, the stock 6.12 kernel's NBD swap, and the
-# patched kernel's page-sized NBD swap with 1, 2 and 4 connections (and,
-# with BENCH_2CPU=1, on two vCPUs); then stock and patched behind 0, 5 and
-# 50 ms of added latency per request (nbdkit's delay filter); then the boot
-# figures against Debian's initramfs-tools (tests/bench/ref_initramfs.sh).
-# Prints tables and writes OUT/bench/: results.csv, boot.csv,
-# throughput.png, the consoles.
+# patched kernel's page-sized NBD swap with 1, 2 and 4 connections; the
+# page-cluster knob; stock and patched behind 0, 5 and 50 ms of added
+# latency per request (nbdkit's delay filter). Then the boot figures of our
+# initramfs against Debian's initramfs-tools and dracut
+# (tests/bench/ref_initramfs.sh). Prints tables and writes OUT/bench/:
+# results.csv, boot.csv, throughput.png, the consoles.
+#
+# The whole run lives in a network namespace of its own. Swap runs use a
+# tap device (guest 10.0.2.15, servers on 10.0.2.2) rather than QEMU's user
+# network, whose userspace TCP stack would be measured instead of NBD swap
+# (it halves the figures); boot runs use the user network for its DHCP.
 #
 # A measurement: it fails only on a broken run (a boot that does not finish,
 # a page that does not verify, an OOM kill, an I/O error, a hung task).
-# One run at a time (QEMU TCG is CPU bound): about 40 minutes on a
-# 2-core machine. The host load is recorded beside every figure.
+# One run at a time (QEMU TCG is CPU bound), every row once per round,
+# rounds interleaved so a drift in host speed hits every row alike: about
+# 45 minutes on a 2-core machine. The host load is recorded beside every
+# figure.
 #
 #   BENCH_ONLY="local ours_c1"   run only these rows of the table below
-#   BENCH_2CPU=1                 also the 2-vCPU rows (slow on a 2-core host)
-#   BENCH_REF=0                  no initramfs-tools reference
+#   BENCH_ROUNDS=2               rounds of the swap rows
+#   BENCH_BOOTS=3                boots of each initramfs for the boot table
+#                                (0 skips them; the default with BENCH_ONLY)
+#   BENCH_REF=0                  no initramfs-tools/dracut references
+#   BENCH_SMP=1                  vCPUs of every node (see below)
 #   TPUT_MEM/TPUT_HOG, LAT_MEM/LAT_HOG   the node and hog of each section
-OUT=${1:-${OUT:-out}}
+OUT=$(realpath "${1:-${OUT:-out}}")
+if [ -z "${BENCH_NS:-}" ]; then
+	ns=netswap-bench-$$
+	ip netns add "$ns" || { echo "FAIL bench: cannot create a network namespace (needs root)"; exit 1; }
+	ns_del() {
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p"; done
+		ip netns del "$ns" 2>/dev/null
+	}
+	trap ns_del EXIT
+	trap 'exit 1' INT TERM
+	ip netns exec "$ns" env BENCH_NS="$ns" bash "$0" "$OUT"
+	exit
+fi
 export OUT
 . "$(dirname "$0")/../lib.sh"
 STOCK=${STOCK_KERNEL:-$OUT/stock/bzImage}
-# shellcheck disable=SC2153 # KERNEL comes from lib.sh
-PATCHED=$KERNEL
+# shellcheck disable=SC2153 # KERNEL and INITRD come from lib.sh
+PATCHED=$KERNEL OURS_INITRD=$INITRD
 TPUT_MEM=${TPUT_MEM:-64}
 TPUT_HOG=${TPUT_HOG:--m 192 -p 1 -j 1 -o seq}
-# Swap-in is one synchronous fault per page (page-cluster=0): the latency
-# runs keep 16 faults in flight.
+# The latency runs keep 16 faults in flight, as a node running several
+# programs does; one process would wait out every round trip alone.
 LAT_MEM=${LAT_MEM:-64}
 LAT_HOG=${LAT_HOG:--m 128 -p 1 -j 16 -o seq}
 # The block layer maps each vCPU to one hardware queue and NBD sends a
-# queue's requests on one connection: with one vCPU, conns=2 and 4 only
-# add spare connections. The 2-vCPU rows (BENCH_2CPU=1) show what a second
-# CPU lets a second connection do; on a 2-core host TCG starves them
-# (1.5 MiB/s against 5.1 on one vCPU), so they are off by default.
-# section  name           kernel   swap        conns  delay  vCPUs
+# queue's requests on that queue's connection: with one vCPU, conns=2 and 4
+# only add spare connections. BENCH_SMP=2 lets a second connection work,
+# but on a 2-core host TCG then starves (1.5 MiB/s against 5.1 measured).
+SMP=${BENCH_SMP:-1}
+# pc: vm.page-cluster in the node (3, the kernel's default, is what the
+# netswap init leaves; the knob row shows 0, one page per fault).
+# section  name       kernel   swap        conns  delay  pc
 RUNS="
-tput       local          patched  local       -      0      1
-tput       stock_c1       stock    nbd-server  1      0      1
-tput       stock_c4       stock    nbd-server  4      0      1
-tput       ours_c1        patched  nbd-server  1      0      1
-tput       ours_c2        patched  nbd-server  2      0      1
-tput       ours_c4        patched  nbd-server  4      0      1
-tput       stock_c2_2cpu  stock    nbd-server  2      0      2
-tput       ours_c1_2cpu   patched  nbd-server  1      0      2
-tput       ours_c2_2cpu   patched  nbd-server  2      0      2
-lat        stock_d0       stock    nbdkit      1      0      1
-lat        ours_d0        patched  nbdkit      1      0      1
-lat        stock_d5       stock    nbdkit      1      5      1
-lat        ours_d5        patched  nbdkit      1      5      1
-lat        stock_d50      stock    nbdkit      1      50     1
-lat        ours_d50       patched  nbdkit      1      50     1
+tput       local      patched  local       -      0      3
+tput       stock_c1   stock    nbd-server  1      0      3
+tput       stock_c4   stock    nbd-server  4      0      3
+tput       ours_c1    patched  nbd-server  1      0      3
+tput       ours_c2    patched  nbd-server  2      0      3
+tput       ours_c4    patched  nbd-server  4      0      3
+knob       ours_pc0   patched  nbd-server  1      0      0
+lat        stock_d0   stock    nbdkit      1      0      3
+lat        ours_d0    patched  nbdkit      1      0      3
+lat        stock_d5   stock    nbdkit      1      5      3
+lat        ours_d5    patched  nbdkit      1      5      3
+lat        stock_d50  stock    nbdkit      1      50     3
+lat        ours_d50   patched  nbdkit      1      50     3
 "
 RUN_TIMEOUT=${RUN_TIMEOUT:-1800}
 BAD_RE='blocked for more than|Out of memory|I/O error|segfault|Kernel panic|BUG:|Oops|hog: RESULT FAIL|hog: BAD|killed by signal'
@@ -59,9 +81,20 @@ results=$OUT/bench
 mkdir -p "$results"
 csv=$T/results.csv
 bootcsv=$T/boot.csv
-echo "section,config,kernel,swap,conns,delay_ms,mem_mb,hog,seconds,mib_per_s,fill_mib_s,verify_mib_s,load_start,load_end,vcpus" >"$csv"
-echo "config,kernel,run_init_s,init_started_s,initramfs_done_s,initramfs_ms,real_init_s,root_mounted_s" >"$bootcsv"
+echo "section,config,round,kernel,swap,conns,delay_ms,page_cluster,mem_mb,hog,seconds,mib_per_s,fill_mib_s,verify_mib_s,load_start,load_end" >"$csv"
+echo "initramfs,boot,run_init_s,root_mounted_s,real_init_s" >"$bootcsv"
 for k in "$PATCHED" "$STOCK" "$INITRD" "$TESTROOT_IMG"; do [ -f "$k" ] || fail "$k missing (make kernel stock-kernel initramfs testroot)"; done
+
+# The namespace's network: loopback for the user-network guests (QEMU
+# connects to 127.0.0.1 for them) and tap0 for the swap runs. Servers
+# listen on every address, all of them inside this namespace.
+ip link set lo up
+ip tuntap add tap0 mode tap || fail "cannot create tap0 (is /dev/net/tun there?)"
+ip addr add 10.0.2.2/24 dev tap0
+ip link set tap0 up
+export NBD_LISTEN=0.0.0.0
+TAP_NETDEV="tap,id=n0,ifname=tap0,script=no,downscript=no"
+TAP_IP="ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
 
 forget_pid() {
 	local keep=() p
@@ -76,7 +109,7 @@ nbdkit_start() { # FILE DELAY_MS; sets KIT_PORT, KIT_PID
 	rm -f "$T/nbdkit.pid"
 	local filter=() delay_args=()
 	[ "$2" -gt 0 ] && filter=(--filter=delay) delay_args=("rdelay=${2}ms" "wdelay=${2}ms")
-	nbdkit -f -t 128 -P "$T/nbdkit.pid" -i 127.0.0.1 -p "$KIT_PORT" "${filter[@]}" file "file=$1" "${delay_args[@]}" \
+	nbdkit -f -t 128 -P "$T/nbdkit.pid" -p "$KIT_PORT" "${filter[@]}" file "file=$1" "${delay_args[@]}" \
 		>>"$T/nbdkit.log" 2>&1 &
 	for _ in $(seq 50); do [ -s "$T/nbdkit.pid" ] && break; sleep 0.1; done
 	[ -s "$T/nbdkit.pid" ] || fail "nbdkit did not start: $(tail -n 5 "$T/nbdkit.log")"
@@ -88,6 +121,9 @@ servers_stop() {
 	if [ -n "${KIT_PID:-}" ]; then
 		kill "$KIT_PID" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$KIT_PID" 2>/dev/null || break; sleep 0.1; done
+		# A guest that powered off on the tap never closed its TCP
+		# connection, and nbdkit waits for that connection to end.
+		kill -9 "$KIT_PID" 2>/dev/null
 		wait "$KIT_PID" 2>/dev/null
 		forget_pid "$KIT_PID"
 		KIT_PID=
@@ -101,13 +137,13 @@ servers_stop() {
 # the guest's uptime (a shell builtin read: no fork per line), so the
 # phases can be timed. No double quotes: the kernel command line holds the
 # whole test in one quoted parameter. The local run first makes its disk a
-# swap and gives the VM the knobs the netswap init sets for NBD swap
+# swap and gives the VM the reserve the netswap init sets for NBD swap
 # (swap_tune_vm in init/swap.c).
-nstest_for() { # local|nbd|boot HOG-ARGS
-	local prep='' stamp="read -r u _ </proc/uptime;echo BENCH: real init \$u;"
+nstest_for() { # local|nbd|boot PAGE-CLUSTER HOG-ARGS
+	local prep="sysctl -qw vm.page-cluster=$2;" stamp="read -r u _ </proc/uptime;echo BENCH: real init \$u;"
 	[ "$1" = boot ] && { printf '%s' "$stamp"; return; }
-	[ "$1" = local ] && prep="sysctl -qw vm.page-cluster=0 vm.min_free_kbytes=\$(awk '/MemTotal/{v=int(\$2/32);print (v<2048?2048:(v>65536?65536:v))}' /proc/meminfo);mkswap /dev/vda >/dev/null&&swapon /dev/vda&&"
-	printf '%s' "$stamp$prep{ hog $2;echo BENCH: rc=\$?; }|while read -r l;do read -r u _ </proc/uptime;echo BENCH: \$u \$l;done"
+	[ "$1" = local ] && prep="$prep sysctl -qw vm.min_free_kbytes=\$(awk '/MemTotal/{v=int(\$2/32);print (v<2048?2048:(v>65536?65536:v))}' /proc/meminfo);mkswap /dev/vda >/dev/null&&swapon /dev/vda&&"
+	printf '%s' "$stamp$prep{ hog $3;echo BENCH: rc=\$?; }|while read -r l;do read -r u _ </proc/uptime;echo BENCH: \$u \$l;done"
 }
 
 # Phase rates from the stamped hog lines of a one-worker run: fill is
@@ -124,183 +160,102 @@ phase_rates() { # NAME MIB -> "fill verify"
 	}'
 }
 
-boot_figures() { # NAME KERNEL-LABEL
-	console_text "$1" | awk -v n="$1" -v k="$2" '
-	function ts(line) { sub(/^\[ */, "", line); sub(/\].*/, "", line); return line }
-	/Run \/init as init process/ { ri = ts($0) }
-	/netswap: init started at/ { is = ts($0) }
-	/netswap: initramfs done in/ { id = ts($0); ms = $0; sub(/.*done in /, "", ms); sub(/ ms.*/, "", ms) }
-	/EXT4-fs \(nbd[0-9]+\): mounted/ && !rm { rm = ts($0) }
-	/^BENCH: real init / { rl = $4 }
-	END { print n "," k "," ri "," is "," id "," ms "," rl "," rm }' >>"$bootcsv"
+# Fails the bench on any sign of a broken run in a console.
+check_console() { # NAME
+	console_text "$1" >"$results/$1.console"
+	grep -v "nstest=" "$results/$1.console" | grep -qE "$BAD_RE" &&
+		fail "$1: $(grep -v "nstest=" "$results/$1.console" | grep -m1 -oE ".{0,40}($BAD_RE).{0,60}")"
+	return 0
 }
 
 # One boot, one hog run: appends a row to results.csv.
-bench_run() { # section config kernel swap conns delay vcpus
-	local section=$1 name=$2 kernel=$3 swap=$4 conns=$5 delay=$6 vcpus=$7 mem=$TPUT_MEM hog=$TPUT_HOG
-	local kfile=$PATCHED img=$T/swap-$name.img append load0 res secs mibs rates
+swap_run() { # section config round kernel swap conns delay page-cluster
+	local section=$1 name=$2 round=$3 kernel=$4 swap=$5 conns=$6 delay=$7 pc=$8
+	local mem=$TPUT_MEM hog=$TPUT_HOG kfile=$PATCHED img=$T/swap.img run=$2_r$3 append load0 res secs mibs rates
 	[ "$kernel" = stock ] && kfile=$STOCK
 	[ "$section" = lat ] && mem=$LAT_MEM hog=$LAT_HOG
 	load0=$(cut -d' ' -f1 /proc/loadavg)
 	sparse_file "$img" 1G
+	nbd_server root="$TESTROOT_IMG:ro" swap="$img"
+	local server=10.0.2.2:$NBD_PORT nstest
+	nstest=$(nstest_for nbd "$pc" "$hog")
 	case $swap in
-	local)
-		nbd_server root="$TESTROOT_IMG:ro"
-		append="root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$(nstest_for local "$hog")\""
+	local) nstest=$(nstest_for local "$pc" "$hog")
 		set -- -drive "file=$img,if=virtio,format=raw" ;;
-	nbd-server)
-		nbd_server root="$TESTROOT_IMG:ro" swap="$img"
-		append="netswap=nbd:10.0.2.2:$NBD_PORT/swap:conns=$conns root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$(nstest_for nbd "$hog")\""
+	nbdkit) nbdkit_start "$img" "$delay"
+		server=10.0.2.2:$KIT_PORT
 		set -- ;;
-	nbdkit)
-		nbd_server root="$TESTROOT_IMG:ro"
-		nbdkit_start "$img" "$delay"
-		append="netswap=nbd:10.0.2.2:$KIT_PORT/swap:conns=$conns root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$(nstest_for nbd "$hog")\""
-		set -- ;;
+	*) set -- ;;
 	esac
-	log "== $section $name: $kernel kernel, swap $swap conns=$conns +${delay} ms, ${mem} MB, $vcpus vCPU, hog $hog (host load $load0)"
-	KERNEL=$kfile QEMU_MEM=$mem QEMU_SMP=$vcpus qemu_boot "$name" "$append" "$@"
-	wait_console "$name" "TESTROOT: done" "$RUN_TIMEOUT" || fail "$name did not finish in ${RUN_TIMEOUT}s"
-	stop_qemu "$name" 20
+	append="$TAP_IP root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$nstest\""
+	[ "$swap" = local ] || append="netswap=nbd:$server/swap:conns=$conns $append"
+	log "== $run: $kernel kernel, swap $swap conns=$conns +${delay} ms, page-cluster $pc, ${mem} MB, hog $hog (host load $load0)"
+	KERNEL=$kfile QEMU_MEM=$mem QEMU_SMP=$SMP QEMU_NETDEV=$TAP_NETDEV qemu_boot "$run" "$append" "$@"
+	wait_console "$run" "TESTROOT: done" "$RUN_TIMEOUT" || fail "$run did not finish in ${RUN_TIMEOUT}s"
+	local pidvar="QEMU_PID_$run"
+	stop_qemu "$run" 20
+	wait "${!pidvar}" 2>/dev/null # tap0 is free only once QEMU is gone
+	forget_pid "${!pidvar}"
 	servers_stop
 	rm -f "$img"
-	console_text "$name" >"$results/$name.console"
-	grep -v "nstest=" "$results/$name.console" | grep -qE "$BAD_RE" &&
-		fail "$name: $(grep -v "nstest=" "$results/$name.console" | grep -m1 -oE ".{0,40}($BAD_RE).{0,60}")"
-	console_has "$name" "BENCH: [0-9.]+ BENCH: rc=0" || fail "$name: the hog failed: $(console_line "$name" 'hog: RESULT')"
-	res=$(console_line "$name" "hog: RESULT ok")
+	check_console "$run"
+	console_has "$run" "BENCH: [0-9.]+ BENCH: rc=0" || fail "$run: the hog failed: $(console_line "$run" 'hog: RESULT')"
+	res=$(console_line "$run" "hog: RESULT ok")
 	secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$res")
 	mibs=$(sed -n 's/.*mib_per_s=\([0-9.]*\).*/\1/p' <<<"$res")
-	rates=$(phase_rates "$name" "$(sed -n 's/.* mib=\([0-9]*\).*/\1/p' <<<"$res")")
+	rates=$(phase_rates "$run" "$(sed -n 's/.* mib=\([0-9]*\).*/\1/p' <<<"$res")")
 	case $hog in *"-j 1 "*|*"-j 1") ;; *) rates="- -" ;; esac
-	echo "$section,$name,$kernel,$swap,$conns,$delay,$mem,$hog,$secs,$mibs,${rates% *},${rates#* },$load0,$(cut -d' ' -f1 /proc/loadavg),$vcpus" >>"$csv"
-	boot_figures "$name" "$kernel"
-	log "$name: $secs s, $mibs MiB/s (fill ${rates% *}, verify ${rates#* } MiB/s)"
+	echo "$section,$name,$round,$kernel,$swap,$conns,$delay,$pc,$mem,$hog,$secs,$mibs,${rates% *},${rates#* },$load0,$(cut -d' ' -f1 /proc/loadavg)" >>"$csv"
+	log "$run: $secs s, $mibs MiB/s (fill ${rates% *}, verify ${rates#* } MiB/s)"
 }
 
-# The reference: Debian's initramfs-tools image (tests/bench/ref_initramfs.sh)
-# booting the same kernel onto the same NBD root, for the boot figures.
-ref_boot() {
-	local img=$results/ref/initramfs-tools.img
-	if [ ! -f "$img" ] && [ "${BENCH_REF:-1}" = 1 ]; then
-		bash "$here/bench/ref_initramfs.sh" "$OUT" || log "no reference initramfs: $(cat "$results/ref/summary.txt" 2>/dev/null)"
+# One boot to the test root's init over the user network's DHCP, at the
+# same RAM for every initramfs (256 MB: initramfs-tools unpacks 20 MB).
+boot_run() { # LABEL BOOT INITRD APPEND
+	local run=boot_${1//-/_}_$2
+	INITRD=$3 QEMU_MEM=256 QEMU_SMP=$SMP qemu_boot "$run" "$4 nstest=\"$(nstest_for boot)\""
+	wait_console "$run" "TESTROOT: done" 300 || { log "$1 did not boot; see $results/$run.console"; console_text "$run" >"$results/$run.console"; stop_qemu "$run" 2; return 1; }
+	stop_qemu "$run" 20
+	check_console "$run"
+	console_text "$run" | awk -v k="$1" -v b="$2" '
+	function ts(line) { sub(/^\[ */, "", line); sub(/\].*/, "", line); return line }
+	/Run \/init as init process/ { ri = ts($0) }
+	/EXT4-fs \(nbd[0-9]+\): mounted/ && !rm { rm = ts($0) }
+	/^BENCH: real init / { rl = $4 }
+	END { print k "," b "," ri "," rm "," rl }' >>"$bootcsv"
+}
+
+boot_section() {
+	local img i
+	if [ "${BENCH_REF:-1}" = 1 ] && { [ ! -f "$results/ref/initramfs-tools.img" ] || [ ! -f "$results/ref/dracut.img" ]; }; then
+		bash "$here/bench/ref_initramfs.sh" "$OUT" || log "references incomplete: $(cat "$results/ref/summary.txt" 2>/dev/null)"
 	fi
-	[ -f "$img" ] || return 0
-	nbd_server root="$TESTROOT_IMG:ro"
-	# 256 MB: the kernel unpacks its 20 MB cpio into RAM
-	INITRD=$img QEMU_MEM=256 QEMU_SMP=1 qemu_boot ref_itools \
-		"root=/dev/nbd0 nbdroot=10.0.2.2:$NBD_PORT/root ip=dhcp ro nstest=\"$(nstest_for boot)\""
-	if wait_console ref_itools "TESTROOT: done" 300; then
-		boot_figures ref_itools initramfs-tools
-	else
-		log "the initramfs-tools reference did not boot; see $results/ref_itools.console"
-	fi
-	stop_qemu ref_itools 20
-	console_text ref_itools >"$results/ref_itools.console"
+	nbd_server root="$TESTROOT_IMG:ro" swap="$T/boot-swap.img"
+	sparse_file "$T/boot-swap.img" 256M
+	local srv=10.0.2.2:$NBD_PORT
+	for i in $(seq "$BOOTS"); do
+		boot_run netswap "$i" "$OURS_INITRD" "netswap=nbd:$srv/swap root=nbd:$srv/root"
+		img=$results/ref/initramfs-tools.img
+		[ -f "$img" ] && boot_run initramfs-tools "$i" "$img" "root=/dev/nbd0 nbdroot=$srv/root ip=dhcp ro"
+		img=$results/ref/dracut.img
+		# dracut's root=nbd:SERVER:PORT:FSTYPE:FLAGS:NBD-CLIENT-OPTIONS; no
+		# fsck, which cannot open the read-only export
+		[ -f "$img" ] && boot_run dracut "$i" "$img" "root=nbd:$srv:ext4:ro:-name=root rd.neednet=1 ip=dhcp rd.skipfsck ro"
+	done
 	servers_stop
 }
 
 t0=$SECONDS
-while read -r section name kernel swap conns delay vcpus; do
-	[ -n "$section" ] || continue
-	case " ${BENCH_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
-	[ "$vcpus" = 1 ] || [ "${BENCH_2CPU:-0}" = 1 ] || [ -n "${BENCH_ONLY:-}" ] || continue
-	bench_run "$section" "$name" "$kernel" "$swap" "$conns" "$delay" "$vcpus"
-done <<<"$RUNS"
-ref_boot
-
-# ---- tables
-echo
-echo "swap throughput ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) host cores, QEMU TCG, ${TPUT_MEM} MB node, hog $TPUT_HOG)"
-echo "MiB/s is the hog's own figure: bytes written plus verified per second; fill is bound by"
-echo "swap-out, verify (the final check) by swap-in. /stock: against stock with the same conns"
-echo "and vCPUs. Load: the host's 1-min load average at start/end."
-awk -F, '
-$1 == "tput" { name[++n] = $2; row[$2] = $0; key = $3 "," $5 "," $15; mibs[key] = $10 }
-END {
-	printf "%-14s %-8s %-10s %5s %5s %8s %6s %6s %6s %7s %9s %7s %11s\n", "config", "kernel", "swap", "conns",
-	       "vCPUs", "seconds", "MiB/s", "fill", "verify", "/stock", "/stock_c1", "/local", "load"
-	for (i = 1; i <= n; i++) {
-		split(row[name[i]], f, ",")
-		same = "stock," f[5] "," f[15]
-		rn = (f[3] != "stock" && (same in mibs) && mibs[same]) ? sprintf("%.2f", f[10] / mibs[same]) : "-"
-		rs = mibs["stock,1,1"] ? sprintf("%.2f", f[10] / mibs["stock,1,1"]) : "-"
-		rl = mibs["patched,-,1"] ? sprintf("%.2f", f[10] / mibs["patched,-,1"]) : "-"
-		printf "%-14s %-8s %-10s %5s %5s %8s %6s %6s %6s %7s %9s %7s %5s/%-5s\n", f[2], f[3], f[4], f[5], f[15],
-		       f[9], f[10], f[11], f[12], rn, rs, rl, f[13], f[14]
-	}
-}' "$csv"
-if grep -q "^lat," "$csv"; then
-	echo
-	echo "behind added latency: nbdkit (file plugin, 128 threads) + delay filter on every read and"
-	echo "write; ${LAT_MEM} MB node, 1 vCPU, conns=1, hog $LAT_HOG. MiB/s (seconds):"
-	awk -F, '
-	$1 == "lat" { k = $3; if (!(k in seen)) { seen[k] = 1; ks[++nk] = k }
-	              if (!($6 in dseen)) { dseen[$6] = 1; ds[++nd] = $6 }; v[k, $6] = $10; s[k, $6] = $9 }
-	END {
-		printf "%-9s", "kernel"; for (j = 1; j <= nd; j++) printf " %16s", "+" ds[j] " ms"; printf "\n"
-		for (i = 1; i <= nk; i++) {
-			printf "%-9s", ks[i]
-			for (j = 1; j <= nd; j++) printf " %16s", ((ks[i], ds[j]) in v) ? sprintf("%s (%s s)", v[ks[i], ds[j]], s[ks[i], ds[j]]) : "-"
-			printf "\n"
-		}
-		if (("patched", ds[1]) in v && ("stock", ds[1]) in v) {
-			printf "%-9s", "ours/stk"
-			for (j = 1; j <= nd; j++) printf " %16s", v["stock", ds[j]] ? sprintf("%.2f", v["patched", ds[j]] / v["stock", ds[j]]) : "-"
-			printf "\n"
-		}
-	}' "$csv"
-fi
-
-# ---- boot figures
-echo
-echo "boot (QEMU TCG, the kernel's printk clock, means over the boots of this run):"
-size_of() { [ -f "$1" ] && stat -L -c %s "$1" || echo -; }
-cpio_of() { [ -f "$1" ] && xz -dc "$1" 2>/dev/null | wc -c || echo -; }
-{
-	echo "netswap-patched $(size_of "$INITRD") $(cpio_of "$INITRD")"
-	echo "netswap-stock $(size_of "$INITRD") $(cpio_of "$INITRD")"
-	echo "initramfs-tools $(size_of "$results/ref/initramfs-tools.img") $(cpio_of "$results/ref/initramfs-tools.img")"
-} >"$T/sizes"
-awk -F, -v sizes="$T/sizes" '
-BEGIN { while ((getline l < sizes) > 0) { split(l, f, " "); xz[f[1]] = f[2]; cp[f[1]] = f[3] } }
-NR > 1 && $1 != "local" && $3 != "" && $7 != "" && $8 != "" {
-	k = ($2 == "initramfs-tools") ? $2 : "netswap-" $2
-	if (!(k in n)) order[++nk] = k
-	n[k]++; ri[k] += $3; rm[k] += $8 - $3; rl[k] += $7 - $3
-	if ($7 - $3 > mx[k]) mx[k] = $7 - $3
-}
-END {
-	printf "%-16s %5s %10s %10s %11s %13s %13s %9s\n", "initramfs", "boots", "xz bytes", "cpio bytes",
-	       "->Run /init", "->root mount", "->real init", "(max)"
-	for (i = 1; i <= nk; i++) {
-		k = order[i]
-		printf "%-16s %5d %10s %10s %10.2fs %12.2fs %12.2fs %8.2fs\n", k, n[k], xz[k], cp[k],
-		       ri[k] / n[k], rm[k] / n[k], rl[k] / n[k], mx[k]
-	}
-}' "$bootcsv"
-echo "  ->Run /init: kernel start to the initramfs' /init (includes unpacking it); the other"
-echo "  two from \"Run /init\" to the root's EXT4 mount and to the test root running its test."
-[ -f "$results/ref/summary.txt" ] && sed 's/^/  /' "$results/ref/summary.txt"
-
-# ---- raw data and plot
-cp "$csv" "$bootcsv" "$results/"
-rm -f "$results"/*.dat
-for k in patched stock; do
-	for v in 1 2; do
-		awk -F, -v k="$k" -v v="$v" '$1 == "tput" && $3 == k && $4 == "nbd-server" && $15 == v { print $5, $10 }' \
-			"$csv" >"$results/${k}_conns_${v}cpu.dat"
-	done
-	awk -F, -v k="$k" '$1 == "lat" && $3 == k { print $6, $10 }' "$csv" >"$results/lat_$k.dat"
+for round in $(seq "${BENCH_ROUNDS:-2}"); do
+	while read -r section name kernel swap conns delay pc; do
+		[ -n "$section" ] || continue
+		case " ${BENCH_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
+		swap_run "$section" "$name" "$round" "$kernel" "$swap" "$conns" "$delay" "$pc"
+	done <<<"$RUNS"
 done
-# the local line spans the connections axis
-awk -F, '$1 == "tput" && $4 == "local" && $15 == 1 { print 0.5, $10; print 4.5, $10 }' "$csv" >"$results/local.dat"
-series() { local f; for f in "$@"; do [ -s "$results/$f.dat" ] && printf '%s ' "$f"; done; }
-if command -v gnuplot >/dev/null; then
-	gnuplot -e "dir='$results'; conns='$(series patched_conns_1cpu stock_conns_1cpu patched_conns_2cpu stock_conns_2cpu)'; local='$(series local)'; lat='$(series lat_patched lat_stock)'" \
-		"$here/bench/throughput.gp" && echo "plot: $results/throughput.png" || echo "plot: gnuplot failed (data in $results/)"
-else
-	echo "plot: gnuplot missing (apt-get install gnuplot-nox); data in $results/"
-fi
-echo "raw: $results/results.csv, $results/boot.csv, consoles $results/*.console"
-pass "$(($(wc -l <"$csv") - 1)) runs in $((SECONDS - t0)) s, every page verified"
+BOOTS=${BENCH_BOOTS:-3}
+[ -z "${BENCH_ONLY:-}" ] || BOOTS=${BENCH_BOOTS:-0}
+[ "$BOOTS" = 0 ] || boot_section
+cp "$csv" "$bootcsv" "$results/"
+bash "$here/bench/report.sh" "$results" "$here/bench/throughput.gp"
+pass "$(($(wc -l <"$csv") - 1)) swap runs, $(($(wc -l <"$bootcsv") - 1)) boots in $((SECONDS - t0)) s, every page verified"

@@ -1,0 +1,130 @@
+#!/bin/bash
+# tests/bench/report.sh DIR [PLOT.gp] - the tables and the plot of a bench
+# run from the files tests/e2e/bench.sh leaves in DIR: results.csv (one
+# row per swap run), boot.csv (one row per boot), ref/summary.txt. Can be
+# run again on a saved DIR. Figures are means over the rounds; "spread"
+# is the lowest and highest MiB/s seen.
+set -euo pipefail
+dir=$1 gp=${2:-$(dirname "$0")/throughput.gp}
+csv=$dir/results.csv boot=$dir/boot.csv
+
+# results.csv: 1 section, 2 config, 3 round, 4 kernel, 5 swap, 6 conns,
+# 7 delay_ms, 8 page_cluster, 9 mem_mb, 10 hog, 11 seconds, 12 MiB/s,
+# 13 fill, 14 verify, 15 load_start, 16 load_end. Prints one line per
+# config, in first-seen order: the config's fields, then the means.
+means() { # SECTION-REGEX
+	awk -F, -v re="$1" '
+	NR > 1 && $1 ~ re {
+		c = $2; if (!(c in n)) { order[++k] = c; row[c] = $0; lo[c] = $12; hi[c] = $12 }
+		n[c]++; s[c] += $11; m[c] += $12; f[c] += $13; v[c] += $14
+		if ($12 < lo[c]) lo[c] = $12; if ($12 > hi[c]) hi[c] = $12
+		if (ld[c] == "" || $15 > ld[c]) ld[c] = $15
+	}
+	END {
+		for (i = 1; i <= k; i++) {
+			c = order[i]; split(row[c], r, ",")
+			printf "%s,%s,%s,%s,%s,%s,%s,%d,%.1f,%.2f,%s,%s,%s-%s,%s\n", r[1], c, r[4], r[5], r[6], r[7], r[8], n[c],
+			       s[c] / n[c], m[c] / n[c], f[c] ? sprintf("%.2f", f[c] / n[c]) : "-",
+			       v[c] ? sprintf("%.2f", v[c] / n[c]) : "-", lo[c], hi[c], ld[c]
+		}
+	}' "$csv"
+}
+# means(): 1 section, 2 config, 3 kernel, 4 swap, 5 conns, 6 delay,
+# 7 page_cluster, 8 runs, 9 seconds, 10 MiB/s, 11 fill, 12 verify,
+# 13 spread, 14 highest start load.
+means 'tput|knob' >"$dir/tput.means"
+means 'lat' >"$dir/lat.means"
+
+node=$(awk -F, 'NR == 2 { print $9 " MB node, hog " $10 }' "$csv")
+echo
+echo "swap throughput: $node (QEMU TCG, $(nproc) host cores)"
+echo "MiB/s: the hog's own figure, bytes written plus verified per second; fill is bound"
+echo "by swap-out, verify (its final check) by swap-in. /stock: against the stock kernel"
+echo "with the same connections; /local: against local virtio-blk swap."
+awk -F, '
+{ row[NR] = $0; if ($3 == "stock" && $7 == 3) st[$5] = $10; if ($4 == "local") loc = $10 }
+END {
+	printf "%-10s %-8s %-10s %5s %3s %4s %8s %6s %11s %6s %6s %6s %6s %5s\n", "config", "kernel", "swap", "conns",
+	       "pc", "runs", "seconds", "MiB/s", "spread", "fill", "verify", "/stock", "/local", "load"
+	for (i = 1; i <= NR; i++) {
+		split(row[i], f, ",")
+		rs = (f[3] != "stock" && f[5] in st && st[f[5]]) ? sprintf("%.2f", f[10] / st[f[5]]) : "-"
+		rl = (f[4] != "local" && loc) ? sprintf("%.2f", f[10] / loc) : "-"
+		printf "%-10s %-8s %-10s %5s %3s %4s %8s %6s %11s %6s %6s %6s %6s %5s\n", f[2], f[3], f[4], f[5], f[7], f[8],
+		       f[9], f[10], f[13], f[11], f[12], rs, rl, f[14]
+	}
+}' "$dir/tput.means"
+
+if [ -s "$dir/lat.means" ]; then
+	echo
+	echo "behind added latency: nbdkit (file plugin, 128 threads) + delay filter on every read"
+	echo "and write, conns=1, $(awk -F, '$1 == "lat" { print $9 " MB node, hog " $10; exit }' "$csv")."
+	echo "MiB/s (seconds):"
+	awk -F, '
+	{ k = $3; if (!(k in seen)) { seen[k] = 1; ks[++nk] = k }
+	  if (!($6 in dseen)) { dseen[$6] = 1; ds[++nd] = $6 }; v[k, $6] = $10; s[k, $6] = $9 }
+	END {
+		printf "%-10s", "kernel"; for (j = 1; j <= nd; j++) printf " %16s", "+" ds[j] " ms"; printf "\n"
+		for (i = 1; i <= nk; i++) {
+			printf "%-10s", ks[i]
+			for (j = 1; j <= nd; j++) printf " %16s", ((ks[i], ds[j]) in v) ? sprintf("%s (%s s)", v[ks[i], ds[j]], s[ks[i], ds[j]]) : "-"
+			printf "\n"
+		}
+		printf "%-10s", "ours/stock"
+		for (j = 1; j <= nd; j++) printf " %16s", v["stock", ds[j]] ? sprintf("%.2f", v["patched", ds[j]] / v["stock", ds[j]]) : "-"
+		printf "\n"
+	}' "$dir/lat.means"
+fi
+
+if [ -s "$boot" ] && [ "$(wc -l <"$boot")" -gt 1 ]; then
+	echo
+	echo "boot, QEMU TCG, 256 MB node, DHCP, NBD root (ext4); printk clock, mean (max) over the boots."
+	echo "netswap also attaches and enables its NBD swap; the references mount the root only."
+	size_of() { if [ -f "$1" ]; then stat -L -c %s "$1"; else echo -; fi; }
+	cpio_of() { if [ -f "$1" ]; then xz -dc "$1" 2>/dev/null | wc -c; else echo -; fi; }
+	{
+		echo "netswap $(size_of "$dir/../initramfs.img") $(cpio_of "$dir/../initramfs.img")"
+		for r in initramfs-tools dracut; do echo "$r $(size_of "$dir/ref/$r.img") $(cpio_of "$dir/ref/$r.img")"; done
+	} >"$dir/sizes.txt"
+	awk -F, -v sizes="$dir/sizes.txt" '
+	BEGIN { while ((getline l < sizes) > 0) { split(l, f, " "); xz[f[1]] = f[2]; cp[f[1]] = f[3] } }
+	NR > 1 && $3 != "" && $4 != "" && $5 != "" {
+		k = $1; if (!(k in n)) order[++nk] = k
+		n[k]++; ri[k] += $3; rm[k] += $4 - $3; rl[k] += $5 - $3
+		if ($5 - $3 > mx[k]) mx[k] = $5 - $3
+	}
+	END {
+		printf "%-16s %5s %10s %10s %11s %13s %18s\n", "initramfs", "boots", "xz bytes", "cpio bytes",
+		       "->Run /init", "->root mount", "->real init (max)"
+		for (i = 1; i <= nk; i++) {
+			k = order[i]
+			printf "%-16s %5d %10s %10s %10.2fs %12.2fs %10.2fs (%.2f)\n", k, n[k], xz[k], cp[k],
+			       ri[k] / n[k], rm[k] / n[k], rl[k] / n[k], mx[k]
+		}
+		if (("netswap" in n) && nk > 1)
+			for (i = 1; i <= nk; i++) if (order[i] != "netswap")
+				printf "  netswap takes %.2fx the bytes and %.2fx the time to the real init of %s\n",
+				       xz["netswap"] / xz[order[i]], (rl["netswap"] / n["netswap"]) / (rl[order[i]] / n[order[i]]), order[i]
+	}' "$boot"
+	echo "  ->Run /init: kernel start to the initramfs' /init (includes unpacking it); the"
+	echo "  others from \"Run /init\" to the root's ext4 mount and to the root's init running."
+	[ -f "$dir/ref/summary.txt" ] && sed 's/^/  /' "$dir/ref/summary.txt"
+fi
+
+# the plot's data: "x MiB/s" pairs
+rm -f "$dir"/*.dat
+for k in patched stock; do
+	awk -F, -v k="$k" '$1 == "tput" && $3 == k && $4 == "nbd-server" { print $5, $10 }' "$dir/tput.means" >"$dir/conns_$k.dat"
+	awk -F, -v k="$k" '$3 == k { print $6, $10 }' "$dir/lat.means" >"$dir/lat_$k.dat"
+done
+awk -F, '$4 == "local" { print 0.5, $10; print 4.5, $10 }' "$dir/tput.means" >"$dir/local.dat"
+series() { local f; for f in "$@"; do [ -s "$dir/$f.dat" ] && printf '%s ' "$f"; done; return 0; }
+echo
+if ! command -v gnuplot >/dev/null; then
+	echo "plot: gnuplot missing (apt-get install gnuplot-nox); data in $dir/"
+elif gnuplot -e "dir='$dir'; conns='$(series conns_patched conns_stock)'; local='$(series local)'; lat='$(series lat_patched lat_stock)'" "$gp"; then
+	echo "plot: $dir/throughput.png"
+else
+	echo "plot: gnuplot failed (data in $dir/)"
+fi
+echo "raw: $dir/results.csv, $dir/boot.csv, consoles $dir/*.console"
