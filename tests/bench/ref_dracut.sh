@@ -8,11 +8,7 @@
 # and dpkg database are not touched, and the overlay goes with the namespace.
 # Writes OUT/bench/ref/dracut.img and its lines in OUT/bench/ref/summary.txt.
 set -euo pipefail
-OUT=$(realpath "${1:-out}")
-ref=$OUT/bench/ref
-work=$(mktemp -d /tmp/netswap-dracut.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$ref"
+. "$(dirname "$0")/ref_lib.sh"
 touch "$ref/summary.txt"
 
 say() { # our lines replace the ones an earlier run wrote
@@ -21,23 +17,13 @@ say() { # our lines replace the ones an earlier run wrote
 	cat "$work/summary" >"$ref/summary.txt"
 }
 
-kernel_version() { # the version string a bzImage carries (offset 0x20e + 0x200)
-	local off
-	off=$(od -An -tu2 -j $((0x20e)) -N2 "$1" | tr -d ' ')
-	dd if="$1" bs=1 skip=$((off + 0x200)) count=64 status=none | tr '\0' '\n' | head -n1 | cut -d' ' -f1
-}
-
 # udev is not installed here (systemd is): take the udev that goes with the
 # installed libudev1 (udev depends on exactly that version). dhclient
 # (isc-dhcp-client) and arping (iputils-arping) are what network-legacy
 # requires and the host lacks; nbd-client, bash, ip, blkid etc. come from
 # the host, as they would for an installed dracut.
 debs=(dracut-core dracut-network "udev=$(dpkg-query -W -f='${Version}' libudev1)" isc-dhcp-client iputils-arping)
-(cd "$work" && timeout 300 apt-get download "${debs[@]}" >/dev/null 2>&1) ||
-	{ say "dracut: apt-get download ${debs[*]} failed"; exit 1; }
-R=$work/root
-mkdir -p "$R"
-for d in "$work"/*.deb; do dpkg-deb -x "$d" "$R"; done
+unpack_debs "${debs[@]}" || { say "dracut: apt-get download ${debs[*]} failed"; exit 1; }
 # The host has merged /usr (/bin, /sbin, /lib are links into /usr): move
 # udev's /lib/udev, /bin/udevadm and /sbin/dhclient there, so one overlay
 # on /usr shows them at their usual paths.

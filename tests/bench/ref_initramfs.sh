@@ -7,24 +7,11 @@
 # are not touched. Writes OUT/bench/ref/{initramfs-tools.img,summary.txt},
 # then runs ref_dracut.sh for the dracut reference (its lines follow ours).
 set -euo pipefail
-OUT=$(realpath "${1:-out}")
-ref=$OUT/bench/ref
-work=$(mktemp -d /tmp/netswap-ref.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$ref"
-
-kernel_version() { # the version string a bzImage carries (offset 0x20e + 0x200)
-	local off
-	off=$(od -An -tu2 -j $((0x20e)) -N2 "$1" | tr -d ' ')
-	dd if="$1" bs=1 skip=$((off + 0x200)) count=64 status=none | tr '\0' '\n' | head -n1 | cut -d' ' -f1
-}
+. "$(dirname "$0")/ref_lib.sh"
 
 debs=(initramfs-tools-core initramfs-tools klibc-utils libklibc)
-(cd "$work" && timeout 300 apt-get download "${debs[@]}" >/dev/null 2>&1) ||
+unpack_debs "${debs[@]}" ||
 	{ echo "initramfs-tools: apt-get download ${debs[*]} failed" >"$ref/summary.txt"; exit 1; }
-R=$work/root
-mkdir -p "$R"
-for d in "$work"/*.deb; do dpkg-deb -x "$d" "$R"; done
 # the hooks other installed packages put in the system tree: nbd-client, busybox
 cp -rn /usr/share/initramfs-tools/. "$R/usr/share/initramfs-tools/" 2>/dev/null || true
 
