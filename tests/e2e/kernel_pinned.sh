@@ -1,7 +1,8 @@
 #!/bin/bash
 # The patch series on a real NBD device, against the stock kernel as the
 # negative control: scheduler pinned to [none], a switch refused with EBUSY
-# and logged, requests of one 4 KiB segment, and a verified swap run.
+# and logged, requests of one 4 KiB segment, 512 of them in flight per
+# queue, and a verified swap run.
 . "$(dirname "$0")/../lib.sh"
 STOCK=${STOCK_KERNEL:-$OUT/stock/bzImage}
 [ -f "$STOCK" ] || fail "$STOCK missing (make stock-kernel)"
@@ -17,7 +18,7 @@ wait_console patched "TESTROOT: done" 900 || fail "patched node did not finish"
 wait_console stock "TESTROOT: done" 900 || fail "stock node did not finish"
 
 for dev in nbd0 nbd1; do
-	console_has patched "KCHECK: $dev scheduler=\[none\] max_segments=1 max_segment_size=4096 max_hw_sectors_kb=4 nomerges=2" ||
+	console_has patched "KCHECK: $dev scheduler=\[none\] max_segments=1 max_segment_size=4096 max_hw_sectors_kb=4 nomerges=2 nr_requests=512" ||
 		fail "patched $dev: $(console_line patched "KCHECK: $dev scheduler")"
 	console_has patched "KCHECK: $dev switch=refused \(.*[Dd]evice or resource busy.*\) now=\[none\]" ||
 		fail "patched $dev switch not refused: $(console_line patched "KCHECK: $dev switch")"
