@@ -57,7 +57,7 @@ END {
 
 if [ -s "$dir/lat.means" ]; then
 	echo
-	echo "behind added latency: nbdkit (file plugin, 128 threads) + delay filter on every read"
+	echo "behind added latency: nbdkit (file plugin, 512 threads) + delay filter on every read"
 	echo "and write, conns=1, $(awk -F, '$1 == "lat" { print $9 " MB node, hog " $10; exit }' "$csv")."
 	echo "MiB/s (seconds):"
 	awk -F, '

@@ -102,14 +102,15 @@ forget_pid() {
 	PIDS=("${keep[@]}")
 }
 
-# 128 threads, the NBD queue depth: the server never caps the requests in
-# flight (nbdkit's default of 16 would, at 50 ms: 16 x 4 KiB / 50 ms).
+# 512 threads, the patched NBD queue depth: the server never caps the
+# requests in flight (nbdkit's default of 16 would, at 50 ms: 16 x 4 KiB /
+# 50 ms).
 nbdkit_start() { # FILE DELAY_MS; sets KIT_PORT, KIT_PID
 	KIT_PORT=$(free_port)
 	rm -f "$T/nbdkit.pid"
 	local filter=() delay_args=()
 	[ "$2" -gt 0 ] && filter=(--filter=delay) delay_args=("rdelay=${2}ms" "wdelay=${2}ms")
-	nbdkit -f -t 128 -P "$T/nbdkit.pid" -p "$KIT_PORT" "${filter[@]}" file "file=$1" "${delay_args[@]}" \
+	nbdkit -f -t 512 -P "$T/nbdkit.pid" -p "$KIT_PORT" "${filter[@]}" file "file=$1" "${delay_args[@]}" \
 		>>"$T/nbdkit.log" 2>&1 &
 	for _ in $(seq 50); do [ -s "$T/nbdkit.pid" ] && break; sleep 0.1; done
 	[ -s "$T/nbdkit.pid" ] || fail "nbdkit did not start: $(tail -n 5 "$T/nbdkit.log")"
