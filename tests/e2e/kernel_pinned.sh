@@ -30,4 +30,4 @@ console_has stock "KCHECK: nbd0 scheduler=.*\[mq-deadline\]" || fail "stock kern
 console_has stock "KCHECK: nbd0 switch=accepted" || fail "stock kernel refused a switch"
 console_has stock "max_hw_sectors_kb=4 " && fail "stock kernel has page-sized requests"
 console_has stock "hog: RESULT ok" || fail "stock: swap run did not verify"
-pass "patched: $(console_line patched 'KCHECK: nbd0 sched' | cut -c1-110); stock: $(console_line stock 'KCHECK: nbd0 sched' | cut -c1-80)"
+pass "patched: $(console_line patched 'KCHECK: nbd0 sched' | cut -c1-126); stock: $(console_line stock 'KCHECK: nbd0 sched' | cut -c1-80)"
