@@ -329,6 +329,7 @@ static int ioctl_connect(struct nbd_device *dev)
 	if (pid == 0) {
 		prctl(PR_SET_NAME, "@nbd-doit");
 		mlockall(MCL_CURRENT | MCL_FUTURE);
+		prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0); /* as the keeper, below */
 		ioctl(fd, NBD_DO_IT);
 		_exit(0);
 	}
@@ -511,6 +512,14 @@ int nbd_keeper_start(struct nbd_device *devs, int n, char *argv0)
 	prefault_stack();
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
 		warn("keeper: mlockall: %s", strerror(errno));
+	/* A reconnect sends on a new socket, and the kernel memory for that
+	 * may be found by reclaim, which writes pages out to swap: to the very
+	 * device that waits for this reconnect. server_restart.sh hung so,
+	 * the keeper in tcp_sendmsg -> try_to_free_pages -> nbd_queue_rq.
+	 * As an I/O flusher its allocations never start I/O (GFP_NOIO). */
+	if (prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0) < 0)
+		warn("keeper: PR_SET_IO_FLUSHER: %s; a reconnect under memory pressure may hang",
+		     strerror(errno));
 	keeper_loop(devs, n);
 	_exit(0);
 }

@@ -6,9 +6,10 @@
 . "$(dirname "$0")/../lib.sh"
 
 mem=64
+HOG_ARGS=${HOG_ARGS:--m $((mem * 3)) -p 1 -j 4 -o random}
 sparse_file "$T/swap.img" 512M
 nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
-QEMU_MEM=$mem qemu_boot node "netswap=nbd:10.0.2.2:$NBD_PORT/swap:timeout=10 root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"hog -m $((mem * 3)) -p 1 -j 1 -o seq\""
+QEMU_MEM=$mem qemu_boot node "netswap=nbd:10.0.2.2:$NBD_PORT/swap:timeout=10 root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"hog $HOG_ARGS\""
 wait_console node "hog: worker 0 .*swap used [0-9]{2,}" 300 || fail "the hog did not start swapping"
 log "killing nbd-server (pid $NBD_PID) mid-run"
 conf=$T/nbd-server.conf
@@ -19,7 +20,9 @@ sleep 0.5
 NBD_PID=$(cat "$T/nbd-server.pid")
 PIDS+=("$NBD_PID")
 log "nbd-server restarted (pid $NBD_PID)"
-wait_console node "TESTROOT: done" 1200 || fail "the node did not finish after the restart"
+# the test root's hung-task detector reports a task blocked for 30 s
+wait_console node "TESTROOT: done|blocked for more than" 1200 || fail "the node did not finish after the restart"
+console_has node "blocked for more than" && fail "a task hung after the restart: $(console_line node 'blocked for more than')"
 console_has node "keeper: /dev/nbd[0-9] connection [0-9] back after" || fail "the keeper never reconnected"
 console_has node "hog: RESULT ok" || fail "pages lost: $(console_line node 'hog: RESULT')"
 console_has node "I/O error|Buffer I/O error|Out of memory: Killed" && fail "I/O errors or OOM kills after the restart"
