@@ -82,6 +82,40 @@ nbd_server_stop() {
 	for _ in $(seq 50); do kill -0 "$NBD_PID" 2>/dev/null || break; sleep 0.1; done
 }
 
+# PIDs a test stopped itself leave PIDS, so the cleanup never hits a reused PID.
+forget_pid() {
+	local keep=() p
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+
+# nbdkit_start FILE DELAY_MS: nbdkit on ${NBD_LISTEN:-127.0.0.1}:$KIT_PORT
+# (a free port if unset) serving FILE, each read and write delayed by
+# DELAY_MS; NBDKIT_THREADS sets its threads. Sets KIT_PORT, KIT_PID.
+nbdkit_start() {
+	KIT_PORT=${KIT_PORT:-$(free_port)}
+	rm -f "$T/nbdkit.pid"
+	local opts=() delay_args=()
+	[ -n "${NBDKIT_THREADS:-}" ] && opts+=(-t "$NBDKIT_THREADS")
+	[ "$2" -gt 0 ] && opts+=(--filter=delay) delay_args=("rdelay=${2}ms" "wdelay=${2}ms")
+	nbdkit -f -P "$T/nbdkit.pid" -i "${NBD_LISTEN:-127.0.0.1}" -p "$KIT_PORT" "${opts[@]}" file "file=$1" "${delay_args[@]}" \
+		>>"$T/nbdkit.log" 2>&1 &
+	for _ in $(seq 50); do [ -s "$T/nbdkit.pid" ] && break; sleep 0.1; done
+	[ -s "$T/nbdkit.pid" ] || fail "nbdkit did not start: $(tail -n 5 "$T/nbdkit.log")"
+	KIT_PID=$(cat "$T/nbdkit.pid")
+	PIDS+=("$KIT_PID")
+}
+
+# nbdkit_stop [SIGNAL]: SIGNAL (TERM), then KILL after 5 s: nbdkit waits
+# for its connections, and a guest that powered off never closes its own.
+nbdkit_stop() {
+	kill -"${1:-TERM}" "$KIT_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$KIT_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$KIT_PID" 2>/dev/null
+	wait "$KIT_PID" 2>/dev/null # reaped here, bash does not report "Killed"
+	forget_pid "$KIT_PID"
+}
+
 # sparse_file PATH SIZE
 sparse_file() { truncate -s "$2" "$1"; }
 

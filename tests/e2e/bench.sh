@@ -96,38 +96,15 @@ export NBD_LISTEN=0.0.0.0
 TAP_NETDEV="tap,id=n0,ifname=tap0,script=no,downscript=no"
 TAP_IP="ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
 
-forget_pid() {
-	local keep=() p
-	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-	PIDS=("${keep[@]}")
-}
-
 # 512 threads, the patched NBD queue depth: the server never caps the
 # requests in flight (nbdkit's default of 16 would, at 50 ms: 16 x 4 KiB /
 # 50 ms).
-nbdkit_start() { # FILE DELAY_MS; sets KIT_PORT, KIT_PID
-	KIT_PORT=$(free_port)
-	rm -f "$T/nbdkit.pid"
-	local filter=() delay_args=()
-	[ "$2" -gt 0 ] && filter=(--filter=delay) delay_args=("rdelay=${2}ms" "wdelay=${2}ms")
-	nbdkit -f -t 512 -P "$T/nbdkit.pid" -p "$KIT_PORT" "${filter[@]}" file "file=$1" "${delay_args[@]}" \
-		>>"$T/nbdkit.log" 2>&1 &
-	for _ in $(seq 50); do [ -s "$T/nbdkit.pid" ] && break; sleep 0.1; done
-	[ -s "$T/nbdkit.pid" ] || fail "nbdkit did not start: $(tail -n 5 "$T/nbdkit.log")"
-	KIT_PID=$(cat "$T/nbdkit.pid")
-	PIDS+=("$KIT_PID")
-}
+export NBDKIT_THREADS=512
 
 servers_stop() {
 	if [ -n "${KIT_PID:-}" ]; then
-		kill "$KIT_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$KIT_PID" 2>/dev/null || break; sleep 0.1; done
-		# A guest that powered off on the tap never closed its TCP
-		# connection, and nbdkit waits for that connection to end.
-		kill -9 "$KIT_PID" 2>/dev/null
-		wait "$KIT_PID" 2>/dev/null
-		forget_pid "$KIT_PID"
-		KIT_PID=
+		nbdkit_stop
+		KIT_PID= KIT_PORT=
 	fi
 	nbd_server_stop
 	forget_pid "$NBD_PID"

@@ -55,34 +55,6 @@ csv=$T/results.csv
 echo "config,round,mem_mb,server,delay_ms,conns,hog,seconds,mib_per_s,swap_used_mib,reconnects,load1,verdict,detail" >"$csv"
 failures=0
 
-# PIDs we killed ourselves leave PIDS, so the cleanup never hits a reused PID.
-forget_pid() {
-	local keep=() p
-	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-	PIDS=("${keep[@]}")
-}
-
-# nbdkit on 127.0.0.1:$KIT_PORT serving FILE, each read and write delayed.
-nbdkit_start() { # FILE DELAY_MS
-	rm -f "$T/nbdkit.pid"
-	local filter=() delay_args=()
-	[ "$2" -gt 0 ] && filter=(--filter=delay) delay_args=("rdelay=${2}ms" "wdelay=${2}ms")
-	nbdkit -f -P "$T/nbdkit.pid" -i 127.0.0.1 -p "$KIT_PORT" "${filter[@]}" file "file=$1" "${delay_args[@]}" \
-		>>"$T/nbdkit.log" 2>&1 &
-	for _ in $(seq 50); do [ -s "$T/nbdkit.pid" ] && break; sleep 0.1; done
-	[ -s "$T/nbdkit.pid" ] || fail "nbdkit did not start: $(tail -n 5 "$T/nbdkit.log")"
-	KIT_PID=$(cat "$T/nbdkit.pid")
-	PIDS+=("$KIT_PID")
-}
-
-nbdkit_stop() { # [SIGNAL]
-	kill -"${1:-TERM}" "$KIT_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$KIT_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$KIT_PID" 2>/dev/null
-	wait "$KIT_PID" 2>/dev/null # reaped here, bash does not report "Killed"
-	forget_pid "$KIT_PID"
-}
-
 nbd_server_restart() {
 	rm -f "$T/nbd-server.pid"
 	nbd-server -C "$T/nbd-server.conf" -p "$T/nbd-server.pid" >>"$T/nbd-server.log" 2>&1 ||
