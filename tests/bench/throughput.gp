@@ -24,12 +24,17 @@ set xlabel "NBD connections (conns=)"
 set xrange [0.5:4.5]
 set xtics (1, 2, 4)
 set key bottom right
-if (words(conns) + words(local) > 0) {
-	plot for [f in conns] dir."/".f.".dat" using 1:2 with linespoints lw 2 pt 7 title name(f), \
-	     for [f in local] dir."/".f.".dat" using 1:2 with lines lw 2 dt 2 title "local virtio-blk swap"
+# gnuplot runs "for [f in \"\"]" once with an empty f, so an empty list
+# must leave its clause out of the plot command altogether.
+p = words(conns) > 0 ? \
+	"for [f in conns] dir.'/'.f.'.dat' using 1:2 with linespoints lw 2 pt 7 title name(f)" : ""
+if (words(local) > 0) p = p . (p eq "" ? "" : ", ") . \
+	"for [f in local] dir.'/'.f.'.dat' using 1:2 with lines lw 2 dt 2 title 'local virtio-blk swap'"
+if (p ne "") {
+	eval "plot " . p
 } else {
 	set label 1 "no throughput runs" at graph 0.5, 0.5 center
-	plot 1/0 notitle
+	plot [] [0:1] -1 notitle  # an empty frame: 1/0 is an error
 	unset label 1
 }
 
@@ -43,6 +48,6 @@ if (words(lat) > 0) {
 	plot for [f in lat] dir."/".f.".dat" using ($1 > 0 ? $1 : 0.5):2 with linespoints lw 2 pt 7 title name(f)
 } else {
 	set label 1 "no latency runs" at graph 0.5, 0.5 center
-	plot 1/0 notitle
+	plot [] [0:1] -1 notitle  # an empty frame: 1/0 is an error
 }
 unset multiplot
