@@ -45,11 +45,14 @@ patch_list() {
 	grep -v '^[[:space:]]*\(#\|$\)' "$top/patches/series" | sed "s|^|$top/patches/|"
 }
 
+# A patch counts from its first "diff --git": rewording a commit message
+# does not rebuild the kernel.
 build_key() {
 	{
 		echo "$tarsum"
 		local p
-		for p in $(patch_list) $fragments "$0"; do sha256sum <"$p"; done
+		for p in $(patch_list); do sed -n '/^diff --git /,$p' "$p" | sha256sum; done
+		for p in $fragments "$0"; do sha256sum <"$p"; done
 	} | sha256sum | cut -c1-16
 }
 
