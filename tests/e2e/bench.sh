@@ -75,7 +75,6 @@ lat        stock_d50  stock    nbdkit      1      50     3
 lat        ours_d50   patched  nbdkit      1      50     3
 "
 RUN_TIMEOUT=${RUN_TIMEOUT:-1800}
-BAD_RE='blocked for more than|Out of memory|I/O error|segfault|Kernel panic|BUG:|Oops|hog: RESULT FAIL|hog: BAD|killed by signal'
 here=$(cd "$(dirname "$0")/.." && pwd)
 results=$OUT/bench
 mkdir -p "$results"
@@ -141,8 +140,8 @@ phase_rates() { # NAME MIB -> "fill verify"
 # Fails the bench on any sign of a broken run in a console.
 check_console() { # NAME
 	console_text "$1" >"$results/$1.console"
-	grep -v "nstest=" "$results/$1.console" | grep -qE "$BAD_RE" &&
-		fail "$1: $(grep -v "nstest=" "$results/$1.console" | grep -m1 -oE ".{0,40}($BAD_RE).{0,60}")"
+	grep -v "nstest=" "$results/$1.console" | grep -qE "$SWAP_BAD_RE" &&
+		fail "$1: $(grep -v "nstest=" "$results/$1.console" | grep -m1 -oE ".{0,40}($SWAP_BAD_RE).{0,60}")"
 	return 0
 }
 

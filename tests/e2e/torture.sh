@@ -39,8 +39,6 @@ CONFIGS_SHORT="
 plain      48  nbd-server   0         1      no       1       -m 144 -p 1 -j 4 -o seq
 delay5     48  nbdkit       5         2      no       1       -m 96 -p 1 -j 8 -o seq
 "
-# What fails a round when it shows up on the console.
-BAD_RE='blocked for more than|Out of memory|I/O error|segfault|Kernel panic|BUG:|Oops|WARNING: CPU|general protection|hog: RESULT FAIL|hog: BAD|killed by signal'
 
 case $mode in
 short) table=$CONFIGS_SHORT max_rounds=1 round_timeout=${ROUND_TIMEOUT:-360} ;;
@@ -130,8 +128,8 @@ round_judge() { # NAME R DOWN
 	swapmax=$(grep -oE "swap used [0-9.]+" <<<"$text" | awk '$3 > m { m = $3 } END { print m + 0 }')
 	reconn=$(grep -cE "keeper: .* back after" <<<"$text")
 	verdict=FAIL detail=
-	if grep -qE "$BAD_RE" <<<"$text"; then
-		detail=$(grep -m1 -oE ".{0,40}($BAD_RE).{0,60}" <<<"$text")
+	if grep -qE "$SWAP_BAD_RE" <<<"$text"; then
+		detail=$(grep -m1 -oE ".{0,40}($SWAP_BAD_RE).{0,60}" <<<"$text")
 	elif ! grep -q "TORTURE: round $2 rc=" <<<"$text"; then
 		detail="round $2 did not finish in ${round_timeout}s: stalled (${res:-no RESULT line})"
 	elif ! grep -q "hog: RESULT ok" <<<"$text" || ! grep -q "TORTURE: round $2 rc=0" <<<"$text"; then
@@ -186,9 +184,9 @@ run_config() { # name mem server delay conns restart rounds "hog arguments"
 	stop_qemu "$name" 20
 	# errors outside the rounds (boot, shutdown) fail the configuration too;
 	# the command line itself names what the watcher looks for
-	if ! grep -q "^$name,.*,FAIL," "$csv" && console_text "$name" | grep -v "nstest=" | grep -qE "$BAD_RE"; then
+	if ! grep -q "^$name,.*,FAIL," "$csv" && console_text "$name" | grep -v "nstest=" | grep -qE "$SWAP_BAD_RE"; then
 		record "$name" boot "$mem" "$server" "$delay" "$conns" "$hog" - - - - FAIL \
-			"$(console_text "$name" | grep -v "nstest=" | grep -m1 -oE ".{0,40}($BAD_RE).{0,60}")"
+			"$(console_text "$name" | grep -v "nstest=" | grep -m1 -oE ".{0,40}($SWAP_BAD_RE).{0,60}")"
 	fi
 	[ "$server" = nbdkit ] && nbdkit_stop
 	nbd_server_down
