@@ -366,6 +366,11 @@ int nbd_attach(struct nbd_device *dev, int wait_s)
 		if (rc < 0)
 			goto fail;
 		dev->fds[n] = rc;
+		if (n == 0 && nbd_export_conns(&dev->exp, dev->conns) < dev->conns) {
+			warn("nbd %s:%u export '%s' allows one connection (no NBD_FLAG_CAN_MULTI_CONN); using 1, not conns=%d",
+			     dev->host, dev->port, dev->export_name, dev->conns);
+			dev->conns = 1;
+		}
 	}
 	if (!dev->read_only && nbd_export_read_only(&dev->exp)) {
 		err("nbd %s:%u export '%s' is read-only; swap needs a writable export (check the server's readonly setting)",

@@ -107,6 +107,11 @@ bool nbd_export_read_only(const struct nbd_export *e)
 	return (e->flags & NBD_FLAG_READ_ONLY) != 0;
 }
 
+int nbd_export_conns(const struct nbd_export *e, int wanted)
+{
+	return (e->flags & NBD_FLAG_CAN_MULTI_CONN) ? wanted : 1;
+}
+
 /* Server text is UTF-8 (proto.md "Conventions") and goes to a console:
  * keep printable ASCII, turn each other character (a whole UTF-8 sequence)
  * into one '?', and end a cut text with "...". */

@@ -117,6 +117,12 @@ int nbd_negotiate(const struct nbd_io *io, const char *export_name,
 
 bool nbd_export_read_only(const struct nbd_export *e);
 
+/* How many of the wanted connections the export allows: all of them with
+ * NBD_FLAG_CAN_MULTI_CONN, else one.  proto.md: without the flag a write
+ * answered on one connection need not be seen by a read on another, and
+ * swap reads a page back on whichever connection the kernel picks. */
+int nbd_export_conns(const struct nbd_export *e, int wanted);
+
 /* "NBD_REP_ERR_UNKNOWN" etc.; "NBD_REP_ERR_?" / "NBD_REP_?" if unknown. */
 const char *nbd_rep_name(uint32_t type);
 

@@ -6,11 +6,12 @@
  * when every expectation held.
  *
  * usage: nbd_live [-x RESULT] [-s SIZE] [-r|-W] [-f] [-b MIN/PREF/MAX]
- *                 [-m TEXT] [-c CAPTURE] [-o SENT] HOST PORT EXPORT
+ *                 [-m TEXT] [-M 0|1] [-c CAPTURE] [-o SENT] HOST PORT EXPORT
  *   -x  expected result: NBD_OK (default), NBD_ERR_REFUSED, NBD_ERR_OLDSTYLE, ...
  *   -s  expected export size in bytes      -r / -W  expect read-only / read-write
  *   -f  expect the NBD_OPT_EXPORT_NAME fallback
  *   -b  expected block sizes               -m  text the message must contain
+ *   -M  NBD_FLAG_CAN_MULTI_CONN expected (1) or not (0)
  *   -c  save the bytes the server sent     -o  save the bytes we sent
  */
 #include "nbd_proto.h"
@@ -110,6 +111,7 @@ struct expect {
 	long long size;    /* -1: any */
 	int read_only;     /* -1: any */
 	int fallback;      /* -1: any */
+	int multi_conn;    /* -1: any; else NBD_FLAG_CAN_MULTI_CONN expected */
 };
 
 static int check(const struct expect *x, int rc, const struct nbd_export *e,
@@ -126,6 +128,9 @@ static int check(const struct expect *x, int rc, const struct nbd_export *e,
 		snprintf(why, whylen, "read-only %d, expected %d", nbd_export_read_only(e), x->read_only);
 	else if (x->fallback >= 0 && e->used_export_name_fallback != x->fallback)
 		snprintf(why, whylen, "fallback %d, expected %d", e->used_export_name_fallback, x->fallback);
+	else if (x->multi_conn >= 0 && !!(e->flags & NBD_FLAG_CAN_MULTI_CONN) != x->multi_conn)
+		snprintf(why, whylen, "multi-conn %d, expected %d", !!(e->flags & NBD_FLAG_CAN_MULTI_CONN),
+			 x->multi_conn);
 	else if (x->blocks && strcmp(blocks, x->blocks) != 0)
 		snprintf(why, whylen, "block sizes %s, expected %s", blocks, x->blocks);
 	else if (x->text && !strstr(msg, x->text))
@@ -148,14 +153,14 @@ static FILE *open_out(const char *path)
 
 int main(int argc, char **argv)
 {
-	struct expect x = { .result = "NBD_OK", .size = -1, .read_only = -1, .fallback = -1 };
+	struct expect x = { .result = "NBD_OK", .size = -1, .read_only = -1, .fallback = -1, .multi_conn = -1 };
 	struct sock_ctx c = { .fd = -1 };
 	struct nbd_io io = { sock_read_full, sock_write_full, &c };
 	struct nbd_export e;
 	char msg[512], why[256], label[400];
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "x:s:rWfb:m:c:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "x:s:rWfb:m:M:c:o:")) != -1) {
 		switch (opt) {
 		case 'x': x.result = optarg; break;
 		case 's': x.size = atoll(optarg); break;
@@ -164,6 +169,7 @@ int main(int argc, char **argv)
 		case 'f': x.fallback = 1; break;
 		case 'b': x.blocks = optarg; break;
 		case 'm': x.text = optarg; break;
+		case 'M': x.multi_conn = atoi(optarg); break;
 		case 'c': c.capture = open_out(optarg); break;
 		case 'o': c.sent = open_out(optarg); break;
 		default: return 2;

@@ -131,7 +131,7 @@ EOF
 		fail_all nbd-server 5
 		return
 	fi
-	check nbd-server -s 67108864 -W swap
+	check nbd-server -s 67108864 -W -M 1 swap
 	check nbd-server -s 16777216 -r ro
 	check nbd-server -x NBD_ERR_REFUSED -m "NBD_REP_ERR_UNKNOWN (no such export): Export unknown" nosuch
 	check nbd-server -x NBD_ERR_REFUSED -m NBD_REP_ERR_UNKNOWN ""
@@ -145,7 +145,7 @@ nbdkit_tests() {
 
 	port=$(free_port)
 	if start nbdkit "${kit[@]}" -p "$port" memory 64M; then
-		check nbdkit -s 67108864 -W swap
+		check nbdkit -s 67108864 -W -M 1 swap
 		check nbdkit -s 67108864 -W ""
 	else
 		fail_all nbdkit 2
@@ -219,13 +219,23 @@ qemu_nbd_tests() {
 	have qemu-nbd || return
 	truncate -s 32M "$tmp/qemu.img"
 
-	# -t: keep serving after the first client leaves.
+	# -t: keep serving after the first client leaves. One client at a time
+	# (-e 1, the default): no NBD_FLAG_CAN_MULTI_CONN, so a node gets one
+	# connection whatever its conns=; -e 4 allows four and sets the flag.
 	port=$(free_port)
 	if start qemu-nbd qemu-nbd -t -b 127.0.0.1 -p "$port" -x swap -f raw "$tmp/qemu.img"; then
-		check qemu-nbd -s 33554432 -W -b 1/4096/33554432 swap
+		check qemu-nbd -s 33554432 -W -b 1/4096/33554432 -M 0 swap
 		check qemu-nbd -x NBD_ERR_REFUSED -m "export 'nosuch' not present" nosuch
 	else
 		fail_all qemu-nbd 2
+	fi
+	stop_servers
+
+	port=$(free_port)
+	if start qemu-nbd-e4 qemu-nbd -t -e 4 -b 127.0.0.1 -p "$port" -x swap -f raw "$tmp/qemu.img"; then
+		check qemu-nbd-e4 -s 33554432 -W -M 1 swap
+	else
+		fail_all qemu-nbd-e4 1
 	fi
 	stop_servers
 

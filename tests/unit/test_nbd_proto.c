@@ -246,6 +246,7 @@ static void test_nbd_server_go_rw(void)
 	CHECK_EQ(ex.size, 64ull << 20);
 	CHECK_EQ(ex.flags, 0x0141);
 	CHECK(!nbd_export_read_only(&ex));
+	CHECK_EQ(nbd_export_conns(&ex, 16), 16); /* 0x0100: NBD_FLAG_CAN_MULTI_CONN */
 	CHECK(!ex.used_export_name_fallback);
 	/* nbd-server 3.24 sends no NBD_INFO_BLOCK_SIZE: proto.md defaults. */
 	CHECK(!ex.block_sizes_advertised);
@@ -274,6 +275,7 @@ static void test_nbdkit_go(void)
 	CHECK_EQ(ex.flags, 0x0d6d);
 	CHECK(!nbd_export_read_only(&ex));
 	CHECK(ex.flags & NBD_FLAG_CAN_MULTI_CONN);
+	CHECK_EQ(nbd_export_conns(&ex, 4), 4);
 	CHECK_EQ(replay_fixture("nbdkit-go-ro.bin", "swap"), NBD_OK);
 	CHECK_EQ(ex.flags, 0x0507);
 	CHECK(nbd_export_read_only(&ex));
@@ -295,6 +297,8 @@ static void test_qemu_nbd_go(void)
 	CHECK_EQ(ex.size, 32ull << 20);
 	CHECK_EQ(ex.flags, 0x0c6d);
 	CHECK(!nbd_export_read_only(&ex));
+	/* one client at a time (qemu-nbd -e 1): conns=4 gets one connection */
+	CHECK_EQ(nbd_export_conns(&ex, 4), 1);
 	CHECK(ex.block_sizes_advertised);
 	CHECK_EQ(ex.min_block, 1);
 	CHECK_EQ(ex.pref_block, 4096);
