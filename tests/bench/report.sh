@@ -34,26 +34,29 @@ means() { # SECTION-REGEX
 # 13 spread, 14 highest start load.
 means 'tput|knob' >"$dir/tput.means"
 means 'lat' >"$dir/lat.means"
+means 'srv' >"$dir/srv.means"
 
-node=$(awk -F, 'NR == 2 { print $9 " MB node, hog " $10 }' "$csv")
-echo
-echo "swap throughput: $node (QEMU TCG, $(nproc) host cores)"
-echo "MiB/s: the hog's own figure, bytes written plus verified per second; fill is bound"
-echo "by swap-out, verify (its final check) by swap-in. /stock: against the stock kernel"
-echo "with the same connections; /local: against local virtio-blk swap."
-awk -F, '
-{ row[NR] = $0; if ($3 == "stock" && $7 == 3) st[$5] = $10; if ($4 == "local") loc = $10 }
-END {
-	printf "%-10s %-8s %-10s %5s %3s %4s %8s %6s %11s %6s %6s %6s %6s %5s\n", "config", "kernel", "swap", "conns",
-	       "pc", "runs", "seconds", "MiB/s", "spread", "fill", "verify", "/stock", "/local", "load"
-	for (i = 1; i <= NR; i++) {
-		split(row[i], f, ",")
-		rs = (f[3] != "stock" && f[5] in st && st[f[5]]) ? sprintf("%.2f", f[10] / st[f[5]]) : "-"
-		rl = (f[4] != "local" && loc) ? sprintf("%.2f", f[10] / loc) : "-"
-		printf "%-10s %-8s %-10s %5s %3s %4s %8s %6s %11s %6s %6s %6s %6s %5s\n", f[2], f[3], f[4], f[5], f[7], f[8],
-		       f[9], f[10], f[13], f[11], f[12], rs, rl, f[14]
-	}
-}' "$dir/tput.means"
+if [ -s "$dir/tput.means" ]; then
+	node=$(awk -F, '$1 ~ /tput|knob/ { print $9 " MB node, hog " $10; exit }' "$csv")
+	echo
+	echo "swap throughput: $node (QEMU TCG, $(nproc) host cores)"
+	echo "MiB/s: the hog's own figure, bytes written plus verified per second; fill is bound"
+	echo "by swap-out, verify (its final check) by swap-in. /stock: against the stock kernel"
+	echo "with the same connections; /local: against local virtio-blk swap."
+	awk -F, '
+	{ row[NR] = $0; if ($3 == "stock" && $7 == 3) st[$5] = $10; if ($4 == "local") loc = $10 }
+	END {
+		printf "%-10s %-8s %-10s %5s %3s %4s %8s %6s %11s %6s %6s %6s %6s %5s\n", "config", "kernel", "swap", "conns",
+		       "pc", "runs", "seconds", "MiB/s", "spread", "fill", "verify", "/stock", "/local", "load"
+		for (i = 1; i <= NR; i++) {
+			split(row[i], f, ",")
+			rs = (f[3] != "stock" && f[5] in st && st[f[5]]) ? sprintf("%.2f", f[10] / st[f[5]]) : "-"
+			rl = (f[4] != "local" && loc) ? sprintf("%.2f", f[10] / loc) : "-"
+			printf "%-10s %-8s %-10s %5s %3s %4s %8s %6s %11s %6s %6s %6s %6s %5s\n", f[2], f[3], f[4], f[5], f[7], f[8],
+			       f[9], f[10], f[13], f[11], f[12], rs, rl, f[14]
+		}
+	}' "$dir/tput.means"
+fi
 
 if [ -s "$dir/lat.means" ]; then
 	echo
@@ -74,6 +77,28 @@ if [ -s "$dir/lat.means" ]; then
 		for (j = 1; j <= nd; j++) printf " %16s", v["stock", ds[j]] ? sprintf("%.2f", v["patched", ds[j]] / v["stock", ds[j]]) : "-"
 		printf "\n"
 	}' "$dir/lat.means"
+fi
+
+if [ -s "$dir/srv.means" ]; then
+	echo
+	echo "a server that bounds each connection: nbdkit with its default 16 threads per"
+	echo "connection, $(awk -F, '$1 == "srv" { print "+" $7 " ms on every request, " $9 " MB node, hog " $10; exit }' "$csv")."
+	echo "MiB/s (seconds) by connections:"
+	awk -F, '
+	{ k = $3; if (!(k in seen)) { seen[k] = 1; ks[++nk] = k }
+	  if (!($5 in cseen)) { cseen[$5] = 1; cs[++nc] = $5 }; v[k, $5] = $10; s[k, $5] = $9 }
+	END {
+		printf "%-10s", "kernel"; for (j = 1; j <= nc; j++) printf " %16s", "conns=" cs[j]; printf "\n"
+		for (i = 1; i <= nk; i++) {
+			printf "%-10s", ks[i]
+			for (j = 1; j <= nc; j++) printf " %16s", ((ks[i], cs[j]) in v) ? sprintf("%s (%s s)", v[ks[i], cs[j]], s[ks[i], cs[j]]) : "-"
+			printf "\n"
+		}
+		printf "%-10s", "ours/stock"
+		for (j = 1; j <= nc; j++)
+			printf " %16s", ((("stock", cs[j]) in v) && (("patched", cs[j]) in v)) ? sprintf("%.2f", v["patched", cs[j]] / v["stock", cs[j]]) : "-"
+		printf "\n"
+	}' "$dir/srv.means"
 fi
 
 if [ -s "$boot" ] && [ "$(wc -l <"$boot")" -gt 1 ]; then
@@ -116,13 +141,14 @@ rm -f "$dir"/*.dat
 for k in patched stock; do
 	awk -F, -v k="$k" '$1 == "tput" && $3 == k && $4 == "nbd-server" { print $5, $10 }' "$dir/tput.means" >"$dir/conns_$k.dat"
 	awk -F, -v k="$k" '$3 == k { print $6, $10 }' "$dir/lat.means" >"$dir/lat_$k.dat"
+	awk -F, -v k="$k" '$3 == k { print $5, $10 }' "$dir/srv.means" >"$dir/srv_$k.dat"
 done
-awk -F, '$4 == "local" { print 0.5, $10; print 4.5, $10 }' "$dir/tput.means" >"$dir/local.dat"
+awk -F, '$4 == "local" { print 0.5, $10; print 8.5, $10 }' "$dir/tput.means" >"$dir/local.dat"
 series() { local f; for f in "$@"; do [ -s "$dir/$f.dat" ] && printf '%s ' "$f"; done; return 0; }
 echo
 if ! command -v gnuplot >/dev/null; then
 	echo "plot: gnuplot missing (apt-get install gnuplot-nox); data in $dir/"
-elif gnuplot -e "dir='$dir'; conns='$(series conns_patched conns_stock)'; local='$(series local)'; lat='$(series lat_patched lat_stock)'" "$gp"; then
+elif gnuplot -e "dir='$dir'; conns='$(series conns_patched conns_stock srv_patched srv_stock)'; local='$(series local)'; lat='$(series lat_patched lat_stock)'" "$gp"; then
 	echo "plot: $dir/throughput.png"
 else
 	echo "plot: gnuplot failed (data in $dir/)"

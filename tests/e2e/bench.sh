@@ -3,7 +3,9 @@
 # RAM size: local virtio-blk swap, the stock 6.12 kernel's NBD swap, and the
 # patched kernel's page-sized NBD swap with 1, 2 and 4 connections; the
 # page-cluster knob; stock and patched behind 0, 5 and 50 ms of added
-# latency per request (nbdkit's delay filter). Then the boot figures of our
+# latency per request (nbdkit's delay filter); stock and patched against a
+# server that bounds each connection (nbdkit's 16 threads, +20 ms) with 1
+# to 8 connections. Then the boot figures of our
 # initramfs against Debian's initramfs-tools and dracut
 # (tests/bench/ref_initramfs.sh). Prints tables and writes OUT/bench/:
 # results.csv, boot.csv, throughput.png, the consoles.
@@ -27,6 +29,8 @@
 #   BENCH_REF=0                  no initramfs-tools/dracut references
 #   BENCH_SMP=1                  vCPUs of every node (see below)
 #   TPUT_MEM/TPUT_HOG, LAT_MEM/LAT_HOG   the node and hog of each section
+#                                (srv uses LAT_*)
+#   SRV_THREADS=16               nbdkit threads per connection in srv
 OUT=$(realpath "${1:-${OUT:-out}}")
 if [ -z "${BENCH_NS:-}" ]; then
 	ns=netswap-bench-$$
@@ -51,10 +55,11 @@ TPUT_HOG=${TPUT_HOG:--m 192 -p 1 -j 1 -o seq}
 # programs does; one process would wait out every round trip alone.
 LAT_MEM=${LAT_MEM:-64}
 LAT_HOG=${LAT_HOG:--m 128 -p 1 -j 16 -o seq}
-# The block layer maps each vCPU to one hardware queue and NBD sends a
-# queue's requests on that queue's connection: with one vCPU, conns=2 and 4
-# only add spare connections. BENCH_SMP=2 lets a second connection work,
-# but on a 2-core host TCG then starves (1.5 MiB/s against 5.1 measured).
+# The block layer has no more hardware queues than vCPUs, and the stock
+# NBD sends a queue's requests on that queue's connection: with one vCPU
+# its conns=2 and 4 add idle connections. Patch 6 spreads them over all
+# connections. More vCPUs starve TCG on a 2-core host (BENCH_SMP=2 ran at
+# 1.5 MiB/s against 5.1 with one).
 SMP=${BENCH_SMP:-1}
 # pc: vm.page-cluster in the node (3, the kernel's default, is what the
 # netswap init leaves; the knob row shows 0, one page per fault).
@@ -73,6 +78,11 @@ lat        stock_d5   stock    nbdkit      1      5      3
 lat        ours_d5    patched  nbdkit      1      5      3
 lat        stock_d50  stock    nbdkit      1      50     3
 lat        ours_d50   patched  nbdkit      1      50     3
+srv        stock_s1   stock    nbdkit      1      20     3
+srv        stock_s4   stock    nbdkit      4      20     3
+srv        ours_s1    patched  nbdkit      1      20     3
+srv        ours_s4    patched  nbdkit      4      20     3
+srv        ours_s8    patched  nbdkit      8      20     3
 "
 RUN_TIMEOUT=${RUN_TIMEOUT:-1800}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -99,6 +109,9 @@ TAP_IP="ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
 # requests in flight (nbdkit's default of 16 would, at 50 ms: 16 x 4 KiB /
 # 50 ms).
 export NBDKIT_THREADS=512
+# ... except in the srv section, where nbdkit keeps its default of 16 per
+# connection, as a storage server with a worker pool per client does.
+SRV_THREADS=${SRV_THREADS:-16}
 
 servers_stop() {
 	if [ -n "${KIT_PID:-}" ]; then
@@ -150,7 +163,11 @@ swap_run() { # section config round kernel swap conns delay page-cluster
 	local section=$1 name=$2 round=$3 kernel=$4 swap=$5 conns=$6 delay=$7 pc=$8
 	local mem=$TPUT_MEM hog=$TPUT_HOG kfile=$PATCHED img=$T/swap.img run=$2_r$3 append load0 res secs mibs rates
 	[ "$kernel" = stock ] && kfile=$STOCK
-	[ "$section" = lat ] && mem=$LAT_MEM hog=$LAT_HOG
+	[ "$section" = tput ] || [ "$section" = knob ] || mem=$LAT_MEM hog=$LAT_HOG
+	# srv: a server that serves SRV_THREADS requests at a time per
+	# connection, so connections are what lets more requests fly.
+	local threads=$NBDKIT_THREADS
+	[ "$section" = srv ] && threads=$SRV_THREADS
 	load0=$(cut -d' ' -f1 /proc/loadavg)
 	sparse_file "$img" 1G
 	nbd_server root="$TESTROOT_IMG:ro" swap="$img"
@@ -159,7 +176,7 @@ swap_run() { # section config round kernel swap conns delay page-cluster
 	case $swap in
 	local) nstest=$(nstest_for local "$pc" "$hog")
 		set -- -drive "file=$img,if=virtio,format=raw" ;;
-	nbdkit) nbdkit_start "$img" "$delay"
+	nbdkit) NBDKIT_THREADS=$threads nbdkit_start "$img" "$delay"
 		server=10.0.2.2:$KIT_PORT
 		set -- ;;
 	*) set -- ;;
