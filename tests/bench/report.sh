@@ -143,7 +143,7 @@ for k in patched stock; do
 	awk -F, -v k="$k" '$3 == k { print $6, $10 }' "$dir/lat.means" >"$dir/lat_$k.dat"
 	awk -F, -v k="$k" '$3 == k { print $5, $10 }' "$dir/srv.means" >"$dir/srv_$k.dat"
 done
-awk -F, '$4 == "local" { print 0.5, $10; print 8.5, $10 }' "$dir/tput.means" >"$dir/local.dat"
+awk -F, '$4 == "local" { print 0.8, $10; print 20, $10 }' "$dir/tput.means" >"$dir/local.dat"
 series() { local f; for f in "$@"; do [ -s "$dir/$f.dat" ] && printf '%s ' "$f"; done; return 0; }
 echo
 if ! command -v gnuplot >/dev/null; then

@@ -3,7 +3,7 @@
 #   gnuplot -e "dir='out/bench'; conns='conns_patched conns_stock srv_patched srv_stock';
 #               local='local'; lat='lat_patched lat_stock'" tests/bench/throughput.gp
 # Left: hog MiB/s against NBD connections (nbd-server, no added latency;
-# dashed, nbdkit with 16 threads per connection behind 20 ms), local
+# dashed, nbdkit with 16 threads per connection behind 50 ms), local
 # virtio-blk swap as a flat line. Right: MiB/s against the latency
 # added to every request (nbdkit delay filter).
 if (!exists("dir")) dir = "out/bench"
@@ -12,8 +12,8 @@ if (!exists("local")) local = ""
 if (!exists("lat")) lat = ""
 name(f) = f eq "conns_patched" || f eq "lat_patched" ? "netswap (patched 6.12)" : \
 	f eq "conns_stock" || f eq "lat_stock" ? "stock 6.12" : \
-	f eq "srv_patched" ? "netswap, server 16 threads/conn, +20 ms" : \
-	f eq "srv_stock" ? "stock, server 16 threads/conn, +20 ms" : f
+	f eq "srv_patched" ? "netswap, server 16 threads/conn, +50 ms" : \
+	f eq "srv_stock" ? "stock, server 16 threads/conn, +50 ms" : f
 # one colour per kernel; the srv series (a server bounding each connection) dashed
 style(f) = strstrt(f, "srv_") ? 2 : 1
 colour(f) = strstrt(f, "patched") ? 1 : 2
@@ -27,8 +27,9 @@ set offsets 0, 0, graph 0.15, 0
 
 set title "by NBD connections (solid: nbd-server, no added latency)"
 set xlabel "NBD connections (conns=)"
-set xrange [0.5:8.5]
-set xtics (1, 2, 4, 8)
+set logscale x 2
+set xrange [0.8:20]
+set xtics (1, 2, 4, 8, 16)
 set key below maxrows 3
 # gnuplot runs "for [f in \"\"]" once with an empty f, so an empty list
 # must leave its clause out of the plot command altogether.

@@ -4,8 +4,8 @@
 # patched kernel's page-sized NBD swap with 1, 2 and 4 connections; the
 # page-cluster knob; stock and patched behind 0, 5 and 50 ms of added
 # latency per request (nbdkit's delay filter); stock and patched against a
-# server that bounds each connection (nbdkit's 16 threads, +20 ms) with 1
-# to 8 connections. Then the boot figures of our
+# server that bounds each connection (nbdkit's 16 threads, +50 ms, as
+# torture's delay50) with 1 to 16 connections. Then the boot figures of our
 # initramfs against Debian's initramfs-tools and dracut
 # (tests/bench/ref_initramfs.sh). Prints tables and writes OUT/bench/:
 # results.csv, boot.csv, throughput.png, the consoles.
@@ -78,11 +78,12 @@ lat        stock_d5   stock    nbdkit      1      5      3
 lat        ours_d5    patched  nbdkit      1      5      3
 lat        stock_d50  stock    nbdkit      1      50     3
 lat        ours_d50   patched  nbdkit      1      50     3
-srv        stock_s1   stock    nbdkit      1      20     3
-srv        stock_s4   stock    nbdkit      4      20     3
-srv        ours_s1    patched  nbdkit      1      20     3
-srv        ours_s4    patched  nbdkit      4      20     3
-srv        ours_s8    patched  nbdkit      8      20     3
+srv        stock_s1   stock    nbdkit      1      50     3
+srv        stock_s4   stock    nbdkit      4      50     3
+srv        ours_s1    patched  nbdkit      1      50     3
+srv        ours_s4    patched  nbdkit      4      50     3
+srv        ours_s8    patched  nbdkit      8      50     3
+srv        ours_s16   patched  nbdkit      16     50     3
 "
 RUN_TIMEOUT=${RUN_TIMEOUT:-1800}
 here=$(cd "$(dirname "$0")/.." && pwd)
