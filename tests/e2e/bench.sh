@@ -19,7 +19,7 @@
 # a page that does not verify, an OOM kill, an I/O error, a hung task).
 # One run at a time (QEMU TCG is CPU bound), every row once per round,
 # rounds interleaved so a drift in host speed hits every row alike: about
-# 45 minutes on a 2-core machine. The host load is recorded beside every
+# 50 minutes on a 2-core machine. The host load is recorded beside every
 # figure.
 #
 #   BENCH_ONLY="local ours_c1"   run only these rows of the table below
