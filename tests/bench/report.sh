@@ -58,25 +58,39 @@ if [ -s "$dir/tput.means" ]; then
 	}' "$dir/tput.means"
 fi
 
+# by_kernel MEANS FIELD HEADING BELOW: MiB/s (seconds) of each kernel by the
+# means' FIELD (HEADING a printf format for its value), then ours/stock at
+# the same value or, with BELOW=1, against stock's largest value under it.
+by_kernel() {
+	awk -F, -v col="$2" -v head="$3" -v below="$4" '
+	{ k = $3; x = $col; if (!(k in seen)) { seen[k] = 1; ks[++nk] = k }
+	  if (!(x in xseen)) { xseen[x] = 1; xs[++nx] = x }; v[k, x] = $10; s[k, x] = $9 }
+	END {
+		printf "%-10s", "kernel"; for (j = 1; j <= nx; j++) printf " %16s", sprintf(head, xs[j]); printf "\n"
+		for (i = 1; i <= nk; i++) {
+			printf "%-10s", ks[i]
+			for (j = 1; j <= nx; j++) printf " %16s", ((ks[i], xs[j]) in v) ? sprintf("%s (%s s)", v[ks[i], xs[j]], s[ks[i], xs[j]]) : "-"
+			printf "\n"
+		}
+		printf "%-10s", "ours/stock"
+		for (j = 1; j <= nx; j++) {
+			ref = ""
+			for (i = 1; i <= nx; i++)
+				if (("stock", xs[i]) in v && xs[i] + 0 <= xs[j] + 0 && (below || xs[i] == xs[j]) &&
+				    (ref == "" || xs[i] + 0 > ref + 0)) ref = xs[i]
+			ok = ref != "" && ("patched", xs[j]) in v && v["stock", ref]
+			printf " %16s", ok ? sprintf("%.2f", v["patched", xs[j]] / v["stock", ref]) : "-"
+		}
+		printf "\n"
+	}' "$1"
+}
+
 if [ -s "$dir/lat.means" ]; then
 	echo
 	echo "behind added latency: nbdkit (file plugin, 512 threads) + delay filter on every read"
 	echo "and write, conns=1, $(awk -F, '$1 == "lat" { print $9 " MB node, hog " $10; exit }' "$csv")."
 	echo "MiB/s (seconds):"
-	awk -F, '
-	{ k = $3; if (!(k in seen)) { seen[k] = 1; ks[++nk] = k }
-	  if (!($6 in dseen)) { dseen[$6] = 1; ds[++nd] = $6 }; v[k, $6] = $10; s[k, $6] = $9 }
-	END {
-		printf "%-10s", "kernel"; for (j = 1; j <= nd; j++) printf " %16s", "+" ds[j] " ms"; printf "\n"
-		for (i = 1; i <= nk; i++) {
-			printf "%-10s", ks[i]
-			for (j = 1; j <= nd; j++) printf " %16s", ((ks[i], ds[j]) in v) ? sprintf("%s (%s s)", v[ks[i], ds[j]], s[ks[i], ds[j]]) : "-"
-			printf "\n"
-		}
-		printf "%-10s", "ours/stock"
-		for (j = 1; j <= nd; j++) printf " %16s", v["stock", ds[j]] ? sprintf("%.2f", v["patched", ds[j]] / v["stock", ds[j]]) : "-"
-		printf "\n"
-	}' "$dir/lat.means"
+	by_kernel "$dir/lat.means" 6 "+%s ms" 0
 fi
 
 if [ -s "$dir/srv.means" ]; then
@@ -85,27 +99,7 @@ if [ -s "$dir/srv.means" ]; then
 	echo "connection, $(awk -F, '$1 == "srv" { print "+" $7 " ms on every request, " $9 " MB node, hog " $10; exit }' "$csv")."
 	echo "MiB/s (seconds) by connections; ours/stock against stock with as many connections"
 	echo "or, without such a row, its most (with one vCPU the stock driver uses one anyway):"
-	awk -F, '
-	{ k = $3; if (!(k in seen)) { seen[k] = 1; ks[++nk] = k }
-	  if (!($5 in cseen)) { cseen[$5] = 1; cs[++nc] = $5 }; v[k, $5] = $10; s[k, $5] = $9 }
-	END {
-		printf "%-10s", "kernel"; for (j = 1; j <= nc; j++) printf " %16s", "conns=" cs[j]; printf "\n"
-		for (i = 1; i <= nk; i++) {
-			printf "%-10s", ks[i]
-			for (j = 1; j <= nc; j++) printf " %16s", ((ks[i], cs[j]) in v) ? sprintf("%s (%s s)", v[ks[i], cs[j]], s[ks[i], cs[j]]) : "-"
-			printf "\n"
-		}
-		# against stock with as many connections, else its most below: with
-		# one vCPU the stock driver uses one whatever conns= says
-		printf "%-10s", "ours/stock"
-		for (j = 1; j <= nc; j++) {
-			best = 0
-			for (i = 1; i <= nc; i++)
-				if (cs[i] + 0 <= cs[j] + 0 && ("stock", cs[i]) in v && (!best || cs[i] + 0 > best + 0)) best = cs[i]
-			printf " %16s", (best && ("patched", cs[j]) in v) ? sprintf("%.2f", v["patched", cs[j]] / v["stock", best]) : "-"
-		}
-		printf "\n"
-	}' "$dir/srv.means"
+	by_kernel "$dir/srv.means" 5 "conns=%s" 1
 fi
 
 if [ -s "$boot" ] && [ "$(wc -l <"$boot")" -gt 1 ]; then
