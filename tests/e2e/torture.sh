@@ -25,7 +25,8 @@ NBDKIT_DELAY=${NBDKIT_DELAY:-/usr/lib/x86_64-linux-gnu/nbdkit/filters/nbdkit-del
 # Hog sizes follow the RAM: 3-4x. Reads are synchronous page faults with
 # at most 8 pages of readahead, so latency rounds run more workers to keep
 # faults in flight; pass 1 checks and rewrites every page, "final" checks again.
-# rounds: R follows ROUNDS; a number caps it (a 50 ms round takes ~8 min).
+# rounds: R follows ROUNDS; a number caps it (a 50 ms round takes ~2 min;
+# 8 before patch 6 spread it over four connections).
 # name     MB  swap server  delay ms  conns  restart  rounds  hog arguments
 CONFIGS_FULL="
 plain      48  nbd-server   0         1      no       R       -m 144 -p 1 -j 4 -o seq
