@@ -3,9 +3,10 @@
 # server needs to boot the nodes of a node list, written to OUT/netboot:
 #
 #   tftp/                 pxelinux.0, ldlinux.c32, pxelinux.cfg/default,
-#                         boot.ipxe, bzImage, initramfs.img
+#                         snponly.efi, boot.ipxe, bzImage, initramfs.img
 #   dnsmasq.conf          DHCP + TFTP for a dedicated node network
 #   dnsmasq-proxy.conf    proxy-DHCP + TFTP beside an existing DHCP server
+#   lighttpd.conf         HTTP=on: bzImage and initramfs.img over HTTP
 #   nbd-server.conf       the shared root export and one swap-<mac> per node
 #   auth/                 one nbd-server authfile per export
 #   swap/                 the swap files (SWAP_DIR=), sparse, never truncated
@@ -26,7 +27,10 @@
 #   IFACE=NAME        dnsmasq's interface (default the one holding SERVER)
 #   NODE_NET=NET/LEN  the node network (default SERVER's subnet)
 #   DHCP_RANGE=A,B    dynamic range for nodes without a fixed IP
-#   BOOT=auto|pxelinux  iPXE clients get boot.ipxe (auto) or pxelinux.0 too
+#   BOOT=auto|pxelinux  BIOS iPXE clients get boot.ipxe (auto) or pxelinux.0 too
+#                     (UEFI clients always get snponly.efi, then boot.ipxe)
+#   HTTP=off|on       on: iPXE fetches bzImage and initramfs.img over HTTP
+#   HTTP_PORT=PORT    the web server's port (default 80)
 #   NETBOOT_DIR=DIR   output directory (default OUT/netboot)
 set -euo pipefail
 
@@ -59,8 +63,13 @@ root_image=$(realpath -m "${ROOT_IMAGE:-$out/testroot.ext4}")
 root_mode=${ROOT_MODE:-ro}
 swap_dir=$(realpath -m "${SWAP_DIR:-$dir/swap}")
 boot=${BOOT:-auto}
+http=${HTTP:-off}
+http_port=${HTTP_PORT:-80}
 case $root_mode in ro | cow) ;; *) die "ROOT_MODE='$root_mode': expected ro (shared read-only root) or cow (copy-on-write)" ;; esac
 case $boot in auto | pxelinux) ;; *) die "BOOT='$boot': expected auto or pxelinux" ;; esac
+case $http in on | off) ;; *) die "HTTP='$http': expected on (kernel and initramfs over HTTP) or off (TFTP)" ;; esac
+if ! [[ $http_port =~ ^[1-9][0-9]{0,4}$ ]] || [ "$http_port" -gt 65535 ]; then die "HTTP_PORT='$http_port' is not a TCP port (1-65535)"; fi
+[ "$http" = off ] || [ "$http_port" != "$port" ] || die "HTTP_PORT=$http_port is NBD_PORT too; give them different ports"
 
 nodes_load "$nodes" || exit 1
 
@@ -109,6 +118,10 @@ pxelinux=/usr/lib/PXELINUX/pxelinux.0
 ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
 [ -f "$pxelinux" ] || die "$pxelinux missing: install Debian's pxelinux (make deps)"
 [ -f "$ldlinux" ] || die "$ldlinux missing: install Debian's syslinux-common (make deps)"
+# iPXE for UEFI that drives the NIC through the firmware's own network
+# driver (SNP), so it runs on any NIC the firmware could PXE-boot from.
+snponly=/usr/lib/ipxe/snponly.efi
+[ -f "$snponly" ] || die "$snponly missing: install Debian's ipxe (make deps)"
 
 # ---- the command line ----
 if [ -n "${APPEND_FILE:-}" ]; then
@@ -172,10 +185,18 @@ dhcp_range() {
 
 mkdir -p "$dir/tftp/pxelinux.cfg" "$dir/auth" "$swap_dir"
 [ "$root_mode" = cow ] && mkdir -p "$dir/cow"
-cp "$out/bzImage" "$out/initramfs.img" "$pxelinux" "$ldlinux" "$dir/tftp/"
+cp "$out/bzImage" "$out/initramfs.img" "$pxelinux" "$ldlinux" "$snponly" "$dir/tftp/"
 chmod a+r "$dir/tftp/"*
 fill pxelinux.cfg "$dir/tftp/pxelinux.cfg/default" "APPEND=$append"
-fill boot.ipxe "$dir/tftp/boot.ipxe" "APPEND=$ipxe_append"
+# Relative names are fetched the way boot.ipxe came, over TFTP.
+base=""
+[ "$http" = on ] && base="http://$server:$http_port/"
+fill boot.ipxe "$dir/tftp/boot.ipxe" "APPEND=$ipxe_append" "BASE=$base"
+if [ "$http" = on ]; then
+	fill lighttpd.conf "$dir/lighttpd.conf" "DIR=$dir" "TFTP=$dir/tftp" "LISTEN=$listen" "HTTP_PORT=$http_port"
+else
+	rm -f "$dir/lighttpd.conf"
+fi
 
 # authfiles: a node with a fixed IP is the only one admitted to its swap;
 # one without is admitted from the whole node network (see README).
@@ -230,12 +251,21 @@ fill nbd-server.conf "$dir/nbd-server.conf" "NODES=$nodes" "DIR=$dir" "LISTEN=$l
 	"ROOT_MODE=$root_desc" "ROOT_IMAGE=$root_image" "ROOT_OPTS=$root_opts" "SWAP_EXPORTS=$exports"
 
 if [ -n "$net_ip" ] && [ "$net_ip/$net_prefix" != 127.0.0.1/32 ]; then
+	# UEFI: the firmware loads snponly.efi, whose iPXE then gets boot.ipxe.
+	# The tags are exclusive, so the order of the lines does not matter.
+	efi_boot="dhcp-boot=tag:efi64,tag:!ipxe,snponly.efi,,$server"
+	efi_pxe="pxe-service=tag:!ipxe,X86-64_EFI,\"netswap UEFI\",snponly.efi,$server"$'\n'
+	efi_pxe+="pxe-service=tag:!ipxe,BC_EFI,\"netswap UEFI\",snponly.efi,$server"
 	if [ "$boot" = pxelinux ]; then
-		boot_lines="dhcp-boot=pxelinux.0,,$server"
-		pxe_lines="pxe-service=x86PC,\"netswap\",pxelinux,$server"
+		boot_lines="dhcp-boot=tag:bios,pxelinux.0,,$server"$'\n'"$efi_boot"$'\n'
+		boot_lines+="dhcp-boot=tag:efi64,tag:ipxe,boot.ipxe,,$server"
+		pxe_lines="pxe-service=x86PC,\"netswap\",pxelinux,$server"$'\n'"$efi_pxe"$'\n'
+		pxe_lines+="dhcp-boot=tag:efi64,tag:ipxe,boot.ipxe,,$server"
 	else
-		boot_lines="dhcp-boot=tag:!ipxe,pxelinux.0,,$server"$'\n'"dhcp-boot=tag:ipxe,boot.ipxe,,$server"
-		pxe_lines="pxe-service=tag:!ipxe,x86PC,\"netswap\",pxelinux,$server"$'\n'"dhcp-boot=tag:ipxe,boot.ipxe,,$server"
+		boot_lines="dhcp-boot=tag:bios,tag:!ipxe,pxelinux.0,,$server"$'\n'"$efi_boot"$'\n'
+		boot_lines+="dhcp-boot=tag:ipxe,boot.ipxe,,$server"
+		pxe_lines="pxe-service=tag:!ipxe,x86PC,\"netswap\",pxelinux,$server"$'\n'"$efi_pxe"$'\n'
+		pxe_lines+="dhcp-boot=tag:ipxe,boot.ipxe,,$server"
 	fi
 	fill dnsmasq.conf "$dir/dnsmasq.conf" "NODES=$nodes" "DIR=$dir" "IFACE=${iface:-CHANGEME}" \
 		"DHCP_RANGE=$(dhcp_range)" "TFTP=$dir/tftp" "BOOT_LINES=$boot_lines" "DHCP_HOSTS=${hosts%$'\n'}"
@@ -259,6 +289,7 @@ swap_files_ensure "$swap_dir" || exit 1
 	printf 'NB_NODES_SUM=%q\n' "$(sha256sum <"$nodes" | cut -d' ' -f1)"
 	printf 'NB_SERVER=%q\nNB_PORT=%q\nNB_LISTEN=%q\nNB_IFACE=%q\n' "$server" "$port" "$listen" "$iface"
 	printf 'NB_ROOT_IMAGE=%q\nNB_ROOT_MODE=%q\nNB_SWAP_DIR=%q\n' "$root_image" "$root_mode" "$swap_dir"
+	printf 'NB_HTTP=%q\nNB_HTTP_PORT=%q\n' "$http" "$http_port"
 } >"$dir/netboot.env"
 
 [ -f "$root_image" ] || warn "root image $root_image does not exist yet (make testroot, or ROOT_IMAGE=)"
@@ -269,4 +300,6 @@ if [ "$open_to" = 127.0.0.1/32 ]; then
 elif [ ${#loose[@]} -ne 0 ]; then
 	warn "no fixed IP for ${loose[*]}: their swap exports admit any address of ${open_to} (give each node an IP in $nodes)"
 fi
-say "$dir: ${#NODE_MAC[@]} node(s), NBD on $listen:$port, root $root_mode; command line: $append"
+fetch="TFTP"
+[ "$http" = on ] && fetch="HTTP on $listen:$http_port"
+say "$dir: ${#NODE_MAC[@]} node(s), NBD on $listen:$port, root $root_mode, kernel over $fetch; command line: $append"
