@@ -5,6 +5,8 @@
 #   nbd_server NAME=FILE[:ro] ...   real nbd-server on 127.0.0.1:$NBD_PORT
 #   qemu_boot NAME "APPEND" [extra qemu args]  boots $KERNEL + $INITRD
 #   wait_console NAME REGEX SECONDS
+#   netns_bridge NS ADDR/LEN TAP...  a namespace with a bridge and tap ports
+#   tap_boot NS NAME TAP MAC [qemu args]  a node on a tap port (PXE: -boot n)
 #   pass/fail MESSAGE
 OUT=$(realpath "${OUT:-out}")
 KERNEL=${KERNEL:-$OUT/bzImage}
@@ -165,9 +167,110 @@ console_text() { tr -d '\r' 2>/dev/null <"$T/$1.console"; }
 console_has() { console_text "$1" | grep -qE "$2"; }
 console_line() { console_text "$1" | grep -E "$2" | head -n1; }
 
-# stop_qemu NAME: waits for the guest to power off, else kills it.
+# stop_qemu NAME: waits for the guest to power off, else kills it and waits
+# for it to be gone (then its tap is free).
 stop_qemu() {
 	local pidvar="QEMU_PID_$1"
 	for _ in $(seq "${2:-20}"); do kill -0 "${!pidvar}" 2>/dev/null || return 0; sleep 0.5; done
 	kill "${!pidvar}" 2>/dev/null
+	wait "${!pidvar}" 2>/dev/null
+}
+
+# ---- nodes on a bridge in a network namespace (root, /dev/net/tun) ----
+
+# netns_del NS: kills what still runs in NS, then deletes it.
+netns_del() {
+	local p
+	for p in $(ip netns pids "$1" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	ip netns del "$1" 2>/dev/null
+}
+
+# netns_bridge NS ADDR/LEN TAP...: creates NS (deleted at exit, after the
+# test's PIDs are stopped) with bridge br0 holding ADDR and the tap ports.
+netns_bridge() {
+	local ns=$1 addr=$2 tap
+	shift 2
+	ip netns add "$ns" || fail "cannot create network namespace $ns (needs root)"
+	AT_EXIT+=("netns_del $ns")
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link add br0 type bridge
+	ip -n "$ns" addr add "$addr" dev br0
+	ip -n "$ns" link set br0 up
+	for tap in "$@"; do
+		ip -n "$ns" tuntap add "$tap" mode tap || fail "cannot create $tap (is /dev/net/tun there?)"
+		ip -n "$ns" link set "$tap" master br0 up
+	done
+}
+
+# uefi_firmware NAME: QEMU arguments for OVMF (Debian's ovmf), with a copy of
+# the variable store of its own for node NAME.
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+uefi_firmware() {
+	[ -f "$OVMF_CODE" ] || fail "$OVMF_CODE missing: install Debian's ovmf (make deps)"
+	cp "$OVMF_VARS" "$T/$1.vars.fd"
+	echo "-drive if=pflash,format=raw,readonly=on,file=$OVMF_CODE -drive if=pflash,format=raw,file=$T/$1.vars.fd"
+}
+
+# tap_boot NS NAME TAP MAC [qemu args]: a node on TAP of NS's bridge, in the
+# background; the console goes to $T/NAME.console. QEMU_MEM sets its memory
+# (128), QEMU_NIC_OPTS more NIC options (",romfile=" drops the NIC's iPXE
+# ROM, so UEFI firmware boots with its own network driver). Without -kernel
+# in the arguments, pass -boot n for a PXE boot.
+tap_boot() {
+	local ns=$1 name=$2 tap=$3 mac=$4
+	shift 4
+	: >"$T/$name.console"
+	# `ip netns exec` execs QEMU, so $! is QEMU itself
+	# shellcheck disable=SC2046
+	ip netns exec "$ns" qemu-system-x86_64 $(qemu_accel) -m "${QEMU_MEM:-128}" -no-reboot \
+		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
+		-device "virtio-net-pci,netdev=n0,mac=$mac${QEMU_NIC_OPTS:-}" \
+		-serial "file:$T/$name.console" -monitor none -display none "$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
+	local pid=$!
+	PIDS+=("$pid")
+	eval "QEMU_PID_$name=$pid"
+	log "qemu $name pid $pid: $mac on $tap ${*:--boot n}"
+}
+
+# site_dhcp NS SITE ADDR/LEN FIRST,LAST [dnsmasq options...]: a site's own
+# DHCP server (dnsmasq, addresses FIRST to LAST) in namespace SITE (deleted at
+# exit), on a veth port of NS's bridge, logging to $T/site-dhcp.log.
+site_dhcp() {
+	local ns=$1 site=$2 addr=$3 range=$4
+	shift 4
+	ip netns add "$site" || fail "cannot create network namespace $site"
+	AT_EXIT+=("netns_del $site")
+	ip -n "$ns" link add vsite type veth peer name vsite0
+	ip -n "$ns" link set vsite0 netns "$site"
+	ip -n "$ns" link set vsite master br0 up
+	ip -n "$site" addr add "$addr" dev vsite0
+	ip -n "$site" link set vsite0 up
+	ip netns exec "$site" dnsmasq --keep-in-foreground --port=0 --interface=vsite0 --bind-interfaces \
+		--dhcp-range="$range,12h" --dhcp-leasefile="$T/site.leases" --log-facility=- "$@" >"$T/site-dhcp.log" 2>&1 &
+	PIDS+=($!)
+}
+
+# serve_start NS LOG [VAR=VALUE...]: netboot/serve of $T/netboot in NS, in
+# the background, with the given environment; waits for "serving". Sets
+# SERVE_PID.
+serve_start() {
+	local ns=$1 slog=$2
+	shift 2
+	ip netns exec "$ns" env "$@" bash "$(dirname "${BASH_SOURCE[0]}")/../netboot/serve" "$T/netboot" >"$slog" 2>&1 &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+	for _ in $(seq 100); do
+		grep -q "serving [0-9]* node" "$slog" 2>/dev/null && return 0
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	fail "serve did not start: $(cat "$slog")"
+}
+
+# serve_stop: stops the serve of serve_start (it stops its servers by PID).
+serve_stop() {
+	kill "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID" 2>/dev/null
+	forget_pid "$SERVE_PID"
 }

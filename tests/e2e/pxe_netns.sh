@@ -18,29 +18,11 @@ server=10.77.0.1 port=10809
 mac1=52:54:00:00:00:11 mac2=52:54:00:00:00:12
 name1=swap-52-54-00-00-00-11 name2=swap-52-54-00-00-00-12
 
-# Whatever still runs in the namespace after lib.sh's cleanup is ours.
-ns_cleanup() {
-	cleanup
-	local p
-	for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	for p in $(ip netns pids "$site" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	ip netns del "$ns" 2>/dev/null
-	ip netns del "$site" 2>/dev/null
-}
-trap ns_cleanup EXIT
 # in_ns runs in the foreground only: `cmd &` must be `ip netns exec` itself,
 # so that $! is the process (ip execs it), not a subshell around it.
 in_ns() { ip netns exec "$ns" "$@"; }
 
-ip netns add "$ns" || fail "cannot create network namespace $ns (needs root)"
-in_ns ip link set lo up
-in_ns ip link add br0 type bridge
-in_ns ip addr add "$server/24" dev br0
-in_ns ip link set br0 up
-for tap in tap1 tap2; do
-	in_ns ip tuntap add "$tap" mode tap || fail "cannot create $tap (is /dev/net/tun there?)"
-	in_ns ip link set "$tap" master br0 up
-done
+netns_bridge "$ns" "$server/24" tap1 tap2
 
 cat >"$T/nodes" <<EOF
 # the nodes of this test
@@ -59,38 +41,20 @@ grep -q "^dhcp-range=10.77.0.0,proxy" "$T/netboot/dnsmasq-proxy.conf" || fail "p
 in_ns dnsmasq --test --conf-file="$T/netboot/dnsmasq-proxy.conf" >"$T/proxy-test.log" 2>&1 ||
 	fail "dnsmasq rejects dnsmasq-proxy.conf: $(cat "$T/proxy-test.log")"
 
-ip netns exec "$ns" bash "$top/netboot/serve" "$T/netboot" >"$T/serve.log" 2>&1 &
-serve_pid=$!
-PIDS+=("$serve_pid")
-for _ in $(seq 50); do grep -q "serving 2 node" "$T/serve.log" && break; sleep 0.2; done
-grep -q "serving 2 node" "$T/serve.log" || fail "serve did not start: $(cat "$T/serve.log")"
+serve_start "$ns" "$T/serve.log"
 grep -q "DHCP full on br0" "$T/serve.log" || fail "serve did not start dnsmasq on br0: $(cat "$T/serve.log")"
 
-# node NAME TAP MAC [qemu args]: a node on the bridge, PXE unless -kernel is given.
-node() {
-	local name=$1 tap=$2 mac=$3
-	shift 3
-	: >"$T/$name.console"
-	# shellcheck disable=SC2046
-	ip netns exec "$ns" qemu-system-x86_64 $(qemu_accel) -m 128 -no-reboot \
-		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=$mac" \
-		-serial "file:$T/$name.console" -monitor none -display none "$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
-	PIDS+=($!)
-	eval "QEMU_PID_$name=$!"
-	log "qemu $name pid $!: $mac on $tap ${*:--boot n}"
-}
-
 t0=$SECONDS
-node node11 tap1 $mac1 -boot n
+tap_boot "$ns" node11 tap1 $mac1 -boot n
 # node 2 insists on node 1's swap; it keeps retrying (netswap.onfail=retry)
-node thief tap2 $mac2 -kernel "$T/netboot/tftp/bzImage" -initrd "$T/netboot/tftp/initramfs.img" \
+tap_boot "$ns" thief tap2 $mac2 -kernel "$T/netboot/tftp/bzImage" -initrd "$T/netboot/tftp/initramfs.img" \
 	-append "console=ttyS0 panic=-1 ip=dhcp netswap=nbd:$server:$port/$name1 root=nbd:$server:$port/root"
 wait_console thief "server refused export '$name1'" 180 ||
 	fail "node 2 was not refused node 1's swap export: $(console_line thief 'netswap: .*(nbd|swap)')"
 log "refused: $(console_line thief "server refused export" | sed 's/.*netswap: //')"
 console_has thief "netswap: eth0: DHCP lease 10\.77\.0\.12/24" || fail "node 2 did not get its fixed IP"
 console_has thief "TESTROOT" && fail "node 2 booted on node 1's swap"
-# shellcheck disable=SC2154 # set by node()
+# shellcheck disable=SC2154 # set by tap_boot
 thief_pid=$QEMU_PID_thief
 kill "$thief_pid"
 wait "$thief_pid" 2>/dev/null # tap2 is free only once it is gone
@@ -99,27 +63,15 @@ grep -q "DHCPACK(br0) 10.77.0.11 $mac1 node11" "$T/serve.log" || fail "dnsmasq d
 
 # The same server beside a site DHCP server that hands out the addresses
 # (in a second namespace, on a veth port of the bridge): serve DHCP=proxy.
-kill "$serve_pid"
-wait "$serve_pid" 2>/dev/null
-ip netns add "$site" || fail "cannot create network namespace $site"
-in_ns ip link add vsite type veth peer name vsite0
-in_ns ip link set vsite0 netns "$site"
-in_ns ip link set vsite master br0 up
-ip netns exec "$site" ip addr add 10.77.0.2/24 dev vsite0
-ip netns exec "$site" ip link set vsite0 up
-ip netns exec "$site" dnsmasq --keep-in-foreground --port=0 --interface=vsite0 --bind-interfaces \
-	--dhcp-range=10.77.0.50,10.77.0.99,12h --dhcp-host=$mac2,10.77.0.12,node12 --dhcp-leasefile="$T/site.leases" \
-	--log-facility=- >"$T/site-dhcp.log" 2>&1 &
-PIDS+=($!)
+serve_stop
+site_dhcp "$ns" "$site" 10.77.0.2/24 10.77.0.50,10.77.0.99 --dhcp-host=$mac2,10.77.0.12,node12
 # and PXE ROMs get pxelinux.0 the proxy way (pxe-service, boot server on 4011)
 in_ns env NODES="$T/nodes" NETBOOT_DIR="$T/netboot" ROOT_IMAGE="$TESTROOT_IMG" BOOT=pxelinux \
 	APPEND_EXTRA="console=ttyS0 panic=-1" bash "$top/netboot/build.sh" "$OUT" "$server" "$port" \
 	>"$T/build.log" 2>&1 || fail "build.sh BOOT=pxelinux failed: $(cat "$T/build.log")"
-DHCP=proxy ip netns exec "$ns" bash "$top/netboot/serve" "$T/netboot" >"$T/serve-proxy.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 50); do grep -q "serving 2 node" "$T/serve-proxy.log" && break; sleep 0.2; done
+serve_start "$ns" "$T/serve-proxy.log" DHCP=proxy
 grep -q "DHCP proxy on br0" "$T/serve-proxy.log" || fail "serve DHCP=proxy did not start: $(cat "$T/serve-proxy.log")"
-node node12 tap2 $mac2 -boot n
+tap_boot "$ns" node12 tap2 $mac2 -boot n
 wait_console node12 "TESTROOT: done" 180 || fail "node 2 did not boot through proxy-DHCP on its own export"
 grep -q "DHCPACK(vsite0) 10.77.0.12 $mac2" "$T/site-dhcp.log" || fail "node 2's address did not come from the site DHCP server"
 grep -q "PXE(br0) $mac2 proxy" "$T/serve-proxy.log" || fail "the proxy did not answer node 2: $(cat "$T/serve-proxy.log")"

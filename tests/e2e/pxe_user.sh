@@ -50,7 +50,7 @@ grep -q "node list '$T/missing.nodes' not found" "$T/build.log" || fail "no clea
 printf '%s\n' "$good" >"$T/nodes"
 build "$T/nodes" APPEND_EXTRA="console=ttyS0 panic=-1" || fail "build.sh failed: $(cat "$T/build.log")"
 tftp=$T/netboot/tftp
-for f in pxelinux.0 ldlinux.c32 pxelinux.cfg/default boot.ipxe bzImage initramfs.img; do
+for f in pxelinux.0 ldlinux.c32 pxelinux.cfg/default snponly.efi boot.ipxe bzImage initramfs.img; do
 	[ -s "$tftp/$f" ] || fail "build.sh wrote no tftp/$f"
 done
 grep -q "APPEND console=ttyS0 panic=-1 ip=dhcp netswap=nbd:10.0.2.2:$port/swap-\${mac} root=nbd:10.0.2.2:$port/root$" \
