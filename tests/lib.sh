@@ -202,14 +202,19 @@ netns_bridge() {
 	done
 }
 
-# uefi_firmware NAME: QEMU arguments for OVMF (Debian's ovmf), with a copy of
-# the variable store of its own for node NAME.
-OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
-OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+# uefi_firmware NAME [secure]: QEMU arguments for OVMF (Debian's ovmf), with
+# a copy of the variable store of its own for node NAME. "secure": Secure
+# Boot on, with Microsoft's keys enrolled (OVMF's build for it needs q35
+# and SMM).
 uefi_firmware() {
-	[ -f "$OVMF_CODE" ] || fail "$OVMF_CODE missing: install Debian's ovmf (make deps)"
-	cp "$OVMF_VARS" "$T/$1.vars.fd"
-	echo "-drive if=pflash,format=raw,readonly=on,file=$OVMF_CODE -drive if=pflash,format=raw,file=$T/$1.vars.fd"
+	local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd machine=""
+	if [ "${2:-}" = secure ]; then
+		code=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd vars=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+		machine="-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on"
+	fi
+	[ -f "$code" ] || fail "$code missing: install Debian's ovmf (make deps)"
+	cp "$vars" "$T/$1.vars.fd"
+	echo "$machine -drive if=pflash,format=raw,readonly=on,file=$code -drive if=pflash,format=raw,file=$T/$1.vars.fd"
 }
 
 # tap_boot NS NAME TAP MAC [qemu args]: a node on TAP of NS's bridge, in the

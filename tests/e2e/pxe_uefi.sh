@@ -12,7 +12,9 @@
 #     the kernel and initramfs from lighttpd.
 #  2. DHCP=proxy beside a site DHCP server, HTTP off: the UEFI node gets its
 #     address from the site server, snponly.efi and boot.ipxe from the proxy,
-#     and the kernel and initramfs over TFTP.
+#     and the kernel and initramfs over TFTP. At the same time, a node with
+#     Secure Boot on (OVMF with Microsoft's keys) downloads snponly.efi and
+#     refuses to start it ("Access Denied"), as the README's Limits say.
 # Each node ends on the NBD root with swap on its own swap-<mac> export, and
 # the /proc/cmdline its root sees holds that export (the MAC expanded) and
 # BOOTIF.
@@ -20,15 +22,16 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ns=netswap-uefi-$$ site=netswap-usite-$$
 server=10.77.0.1 port=10809 http_port=8080
-mac_u=52:54:00:00:00:21 mac_b=52:54:00:00:00:22
+mac_u=52:54:00:00:00:21 mac_b=52:54:00:00:00:22 mac_s=52:54:00:00:00:23
 name_u=swap-52-54-00-00-00-21 name_b=swap-52-54-00-00-00-22
 # OVMF under TCG takes about 20 s to reach its PXE client, alone.
 wait_s=${UEFI_WAIT:-400}
 
-netns_bridge "$ns" "$server/24" tap1 tap2
+netns_bridge "$ns" "$server/24" tap1 tap2 tap3
 cat >"$T/nodes" <<EOF
 $mac_u  uefi1  10.77.0.21  256M
 $mac_b  bios1  10.77.0.22  256M
+$mac_s  secure1  10.77.0.23  16M
 EOF
 chmod 755 "$T" # dnsmasq and lighttpd serve files as user nobody
 
@@ -87,12 +90,20 @@ stop_qemu uefi1
 stop_qemu bios1 # frees the taps
 
 # ---- 2. DHCP=proxy beside a site DHCP server, TFTP ----
-site_dhcp "$ns" "$site" 10.77.0.2/24 10.77.0.50,10.77.0.99 --dhcp-host=$mac_u,10.77.0.21,uefi1
+site_dhcp "$ns" "$site" 10.77.0.2/24 10.77.0.50,10.77.0.99 --dhcp-host=$mac_u,10.77.0.21,uefi1 \
+	--dhcp-host=$mac_s,10.77.0.23,secure1
 build
 serve_start "$ns" "$T/serve-proxy.log" DHCP=proxy
 t0=$SECONDS
 # shellcheck disable=SC2046
 QEMU_NIC_OPTS=",romfile=" tap_boot "$ns" uefip tap1 $mac_u -boot n $(uefi_firmware uefip)
+# shellcheck disable=SC2046
+QEMU_NIC_OPTS=",romfile=" tap_boot "$ns" secure1 tap3 $mac_s -boot n $(uefi_firmware secure1 secure)
+wait_console secure1 "UEFI PXEv4.*: Access Denied" "$wait_s" ||
+	fail "Secure Boot firmware did not refuse snponly.efi: $(console_line secure1 'PXEv4')"
+console_has secure1 "NBP file downloaded successfully" || fail "the Secure Boot node did not even get snponly.efi"
+console_has secure1 "iPXE" && fail "the Secure Boot node ran iPXE"
+stop_qemu secure1 0
 wait_console uefip "TESTROOT: done" "$wait_s" || fail "the UEFI node did not boot through proxy-DHCP"
 t_proxy=$((SECONDS - t0))
 grep -q "DHCPACK(vsite0) 10.77.0.21 $mac_u" "$T/site-dhcp.log" || fail "the UEFI node's address did not come from the site DHCP server"
@@ -115,4 +126,4 @@ console_has uefi1 "efi: EFI v" || fail "the UEFI node's kernel did not start thr
 console_has bios1 "efi: EFI v" && fail "the BIOS node's kernel saw EFI"
 [ "$(dd if="$T/netboot/swap/$name_u" bs=1 skip=4086 count=10 status=none)" = SWAPSPACE2 ] ||
 	fail "no swap signature in the server's $name_u"
-pass "UEFI (OVMF) node with a BIOS node at once, DHCP full + HTTP, ${t_full} s; UEFI through proxy-DHCP + TFTP, ${t_proxy} s; own swap, MAC and BOOTIF on /proc/cmdline"
+pass "UEFI (OVMF) node with a BIOS node at once, DHCP full + HTTP, ${t_full} s; UEFI through proxy-DHCP + TFTP, ${t_proxy} s; own swap, MAC and BOOTIF on /proc/cmdline; Secure Boot refuses snponly.efi"
