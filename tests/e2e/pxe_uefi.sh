@@ -7,9 +7,12 @@
 # gets boot.ipxe, which loads bzImage through its EFI stub.
 #  0. serve refuses to start when snponly.efi is missing or unreadable by
 #     nobody, the user dnsmasq serves TFTP as.
-#  1. DHCP=full, HTTP=on: a UEFI node and a BIOS node (SeaBIOS and QEMU's
-#     iPXE ROM) boot from the same server at the same time, both fetching
-#     the kernel and initramfs from lighttpd.
+#  1. DHCP=full, HTTP=on: busybox's udhcpc, sending what each kind of
+#     client sends (option 93, option 175), is offered the boot file the
+#     README's table says. Then a UEFI node and a BIOS node (SeaBIOS and
+#     QEMU's iPXE ROM) boot from the same server at the same time, both
+#     fetching the kernel and initramfs from lighttpd, which listens on the
+#     node network's address only.
 #  2. DHCP=proxy beside a site DHCP server, HTTP off: the UEFI node gets its
 #     address from the site server, snponly.efi and boot.ipxe from the proxy,
 #     and the kernel and initramfs over TFTP. At the same time, a node with
@@ -45,7 +48,7 @@ build() {
 # serve_refuses REGEX: serve does not start, and says REGEX.
 serve_refuses() {
 	ip netns exec "$ns" bash "$top/netboot/serve" "$T/netboot" >"$T/serve-bad.log" 2>&1 &&
-		fail "serve started without a readable snponly.efi"
+		fail "serve started; expected it to refuse with /$1/"
 	grep -qE "$1" "$T/serve-bad.log" || fail "serve's refusal lacks /$1/: $(cat "$T/serve-bad.log")"
 }
 
@@ -63,11 +66,49 @@ serve_refuses "dnsmasq \(as user nobody\) cannot read $efi"
 rm "$efi"
 serve_refuses "$efi missing"
 build HTTP=on HTTP_PORT=$http_port
-log "serve refused a missing and an unreadable snponly.efi"
+ip netns exec "$ns" python3 -c 'import socket, time; s = socket.socket(); s.bind(("10.77.0.1", 8080)); s.listen(); time.sleep(30)' &
+busy=$!
+PIDS+=("$busy")
+sleep 0.5
+serve_refuses "port $http_port is already in use"
+kill "$busy"
+wait "$busy" 2>/dev/null
+forget_pid "$busy"
+log "serve refused a missing and an unreadable snponly.efi, and a busy HTTP port"
+
+# boot_file_for [udhcpc -x OPT:HEX...]: the boot file dnsmasq gives a DHCP
+# client with bios1's MAC that sends those options; "-" for none.
+probe=netswap-uprobe-$$
+ip netns add "$probe" || fail "cannot create network namespace $probe"
+AT_EXIT+=("netns_del $probe")
+ip -n "$ns" link add vprobe type veth peer name vprobe0
+ip -n "$ns" link set vprobe0 netns "$probe"
+ip -n "$ns" link set vprobe master br0 up
+ip -n "$probe" link set vprobe0 address $mac_b up
+# shellcheck disable=SC2016 # the script's own variables
+printf '#!/bin/sh\n[ "$1" = bound ] && echo "boot_file=${boot_file:--}"\nexit 0\n' >"$T/udhcpc.script"
+chmod 755 "$T/udhcpc.script"
+boot_file_for() {
+	ip netns exec "$probe" busybox udhcpc -i vprobe0 -n -q -f -t 3 -T 1 -s "$T/udhcpc.script" "$@" 2>/dev/null |
+		sed -n 's/^boot_file=//p'
+}
 
 # ---- 1. DHCP=full, HTTP: a UEFI and a BIOS node at once ----
 serve_start "$ns" "$T/serve.log"
 grep -q "lighttpd pid [0-9]*: HTTP on $server:$http_port" "$T/serve.log" || fail "serve did not start lighttpd: $(cat "$T/serve.log")"
+listen=$(ip netns exec "$ns" ss -ltnH "sport = :$http_port" | awk '{ print $4 }')
+[ "$listen" = "$server:$http_port" ] || fail "lighttpd listens on '$listen', not $server:$http_port only"
+# option 93 (client architecture) and 175 (iPXE), as the clients send them
+for c in "0000::pxelinux.0" "0007::snponly.efi" "0009::snponly.efi" "0000:0101:boot.ipxe" "0007:0101:boot.ipxe" \
+	"0006::-" "000b::-" "::-"; do
+	IFS=: read -r arch ipxe want <<<"$c"
+	opts=()
+	[ -n "$arch" ] && opts+=(-x "0x5d:$arch")
+	[ -n "$ipxe" ] && opts+=(-x "0xaf:$ipxe")
+	got=$(boot_file_for "${opts[@]}")
+	[ "$got" = "$want" ] || fail "a client sending option 93 '$arch', 175 '$ipxe' was offered '$got', expected '$want'"
+done
+log "dnsmasq offers pxelinux.0 to BIOS, snponly.efi to x86-64 UEFI, boot.ipxe to iPXE, nothing to other architectures"
 t0=$SECONDS
 # shellcheck disable=SC2046
 QEMU_NIC_OPTS=",romfile=" tap_boot "$ns" uefi1 tap1 $mac_u -boot n $(uefi_firmware uefi1)
