@@ -6,6 +6,7 @@
 #   qemu_boot NAME "APPEND" [extra qemu args]  boots $KERNEL + $INITRD
 #   wait_console NAME REGEX SECONDS
 #   netns_bridge NS ADDR/LEN TAP...  a namespace with a bridge and tap ports
+#   bridge_port NS OTHER IFNAME      another namespace on that bridge
 #   tap_boot NS NAME TAP MAC [qemu args]  a node on a tap port (PXE: -boot n)
 #   pass/fail MESSAGE
 OUT=$(realpath "${OUT:-out}")
@@ -238,17 +239,23 @@ tap_boot() {
 	log "qemu $name pid $pid: $mac on $tap ${*:--boot n}"
 }
 
+# bridge_port NS OTHER IFNAME: namespace OTHER (deleted at exit), joined to
+# NS's bridge by a veth whose end in OTHER is IFNAME (down).
+bridge_port() {
+	ip netns add "$2" || fail "cannot create network namespace $2"
+	AT_EXIT+=("netns_del $2")
+	ip -n "$1" link add "$3-br" type veth peer name "$3"
+	ip -n "$1" link set "$3" netns "$2"
+	ip -n "$1" link set "$3-br" master br0 up
+}
+
 # site_dhcp NS SITE ADDR/LEN FIRST,LAST [dnsmasq options...]: a site's own
-# DHCP server (dnsmasq, addresses FIRST to LAST) in namespace SITE (deleted at
-# exit), on a veth port of NS's bridge, logging to $T/site-dhcp.log.
+# DHCP server (dnsmasq, addresses FIRST to LAST) in namespace SITE, on a
+# bridge_port of NS, logging to $T/site-dhcp.log.
 site_dhcp() {
 	local ns=$1 site=$2 addr=$3 range=$4
 	shift 4
-	ip netns add "$site" || fail "cannot create network namespace $site"
-	AT_EXIT+=("netns_del $site")
-	ip -n "$ns" link add vsite type veth peer name vsite0
-	ip -n "$ns" link set vsite0 netns "$site"
-	ip -n "$ns" link set vsite master br0 up
+	bridge_port "$ns" "$site" vsite0
 	ip -n "$site" addr add "$addr" dev vsite0
 	ip -n "$site" link set vsite0 up
 	ip netns exec "$site" dnsmasq --keep-in-foreground --port=0 --interface=vsite0 --bind-interfaces \

@@ -66,7 +66,8 @@ serve_refuses "dnsmasq \(as user nobody\) cannot read $efi"
 rm "$efi"
 serve_refuses "$efi missing"
 build HTTP=on HTTP_PORT=$http_port
-ip netns exec "$ns" python3 -c 'import socket, time; s = socket.socket(); s.bind(("10.77.0.1", 8080)); s.listen(); time.sleep(30)' &
+ip netns exec "$ns" python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(); time.sleep(30)' "$server" "$http_port" &
 busy=$!
 PIDS+=("$busy")
 sleep 0.5
@@ -79,11 +80,7 @@ log "serve refused a missing and an unreadable snponly.efi, and a busy HTTP port
 # boot_file_for [udhcpc -x OPT:HEX...]: the boot file dnsmasq gives a DHCP
 # client with bios1's MAC that sends those options; "-" for none.
 probe=netswap-uprobe-$$
-ip netns add "$probe" || fail "cannot create network namespace $probe"
-AT_EXIT+=("netns_del $probe")
-ip -n "$ns" link add vprobe type veth peer name vprobe0
-ip -n "$ns" link set vprobe0 netns "$probe"
-ip -n "$ns" link set vprobe master br0 up
+bridge_port "$ns" "$probe" vprobe0
 ip -n "$probe" link set vprobe0 address $mac_b up
 # shellcheck disable=SC2016 # the script's own variables
 printf '#!/bin/sh\n[ "$1" = bound ] && echo "boot_file=${boot_file:--}"\nexit 0\n' >"$T/udhcpc.script"
