@@ -102,7 +102,10 @@ DEPS_test_nbd_proto := init/nbd_proto.c
 DEPS_test_swap := init/swap.c init/log.c
 DEPS_test_hog_pattern := tests/hog/pattern.c
 
-$(OUT)/unit/%: tests/unit/%.c $(INIT_HDRS) tests/unit/check.h $(wildcard tests/hog/*)
+# The module sources are prerequisites too, or an edit of init/dhcp.c
+# would leave a stale test binary passing.
+.SECONDEXPANSION:
+$(OUT)/unit/%: tests/unit/%.c $$(DEPS_$$*) $(INIT_HDRS) tests/unit/check.h $(wildcard tests/hog/*)
 	@mkdir -p $(OUT)/unit
 	cc $(HOST_CFLAGS) -Itests/unit -Itests/hog -o $@ $< $(DEPS_$*)
 
