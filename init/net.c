@@ -56,7 +56,7 @@ struct dhcp_run {
 	struct dhcp_lease offer;
 };
 
-static uint32_t random_u32(void)
+uint32_t net_random_u32(void)
 {
 	uint32_t r = 0;
 
@@ -141,11 +141,17 @@ static int prefix_len(struct in_addr mask)
 	return __builtin_popcount(mask.s_addr);
 }
 
-static int rtnl_addr_add(int nl, int index, struct in_addr addr, struct in_addr mask)
+/* No lifetime: the address is permanent, so the kernel never removes the
+ * address swap runs over, whatever becomes of the lease or of the lease
+ * companion (lease.c has the policy). IPv4 has no middle way: a preferred
+ * lifetime counts only with a finite valid one (the kernel reports and
+ * ages both as forever on a permanent address). */
+int net_addr_set(int nl, int index, struct in_addr addr, struct in_addr mask)
 {
 	struct nl_msg m;
 	struct ifaddrmsg *ifa;
 	struct in_addr bcast = { addr.s_addr | ~mask.s_addr };
+	int own = -1, rc;
 
 	nl_start(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
 	ifa = nl_reserve(&m, sizeof(*ifa));
@@ -156,7 +162,12 @@ static int rtnl_addr_add(int nl, int index, struct in_addr addr, struct in_addr 
 	nl_put(&m, IFA_LOCAL, &addr, 4);
 	nl_put(&m, IFA_ADDRESS, &addr, 4);
 	nl_put(&m, IFA_BROADCAST, &bcast, 4);
-	return nl_talk(nl, &m, NULL, 0);
+	if (nl < 0 && (nl = own = nl_open(NETLINK_ROUTE)) < 0)
+		return nl;
+	rc = nl_talk(nl, &m, NULL, 0);
+	if (own >= 0)
+		close(own);
+	return rc;
 }
 
 static int rtnl_default_route(int nl, int index, struct in_addr gw, unsigned char proto)
@@ -242,39 +253,61 @@ static void lo_up(int nl)
 		rtnl_link_up(nl, index);
 }
 
-static void state_from_iface(struct net_state *st, const struct iface *ifc)
+static void state_from_iface(struct net_state *st, const struct netswap_config *cfg,
+			     const struct iface *ifc)
 {
 	memset(st, 0, sizeof(*st));
 	strcpy(st->ifname, ifc->name);
+	st->ifindex = ifc->index;
 	memcpy(st->mac, ifc->mac, 6);
 	template_format_mac(ifc->mac, st->mac_text);
+	if (cfg->have_bootif)
+		snprintf(st->bootif, sizeof(st->bootif), "01-%s", st->mac_text);
 }
 
 /* /run/netswap/net-<if>.conf: what the real root needs to know of the
  * boot network, in the format of initramfs-tools' /run/net-<if>.conf. */
-static void write_state_file(const struct netswap_config *cfg, const struct net_state *st,
-			     const struct dhcp_lease *l)
+int net_conf_write(int dirfd, const char *ifname, const uint8_t mac[6], const char *bootif,
+		   const struct dhcp_lease *l)
 {
-	char path[64], text[2048], bootif[24] = "";
-	int len, fd;
+	char path[40], tmp[48], text[2048];
+	int len, fd, rc = 0;
 
-	if (cfg->have_bootif)
-		snprintf(bootif, sizeof(bootif), "01-%s", st->mac_text);
-	mkdir("/run/netswap", 0755);
-	len = dhcp_lease_format(l, st->ifname, st->mac, bootif, text, sizeof(text));
+	len = dhcp_lease_format(l, ifname, mac, bootif, text, sizeof(text));
 	if (len <= 0)
-		return;
-	snprintf(path, sizeof(path), "/run/netswap/net-%s.conf", st->ifname);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		return len < 0 ? len : -EINVAL;
+	snprintf(path, sizeof(path), "net-%s.conf", ifname);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", path);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return;
-	(void)!write(fd, text, (size_t)len);
+		return -errno;
+	if (write(fd, text, (size_t)len) != len)
+		rc = -EIO;
 	close(fd);
+	if (!rc && renameat(dirfd, tmp, dirfd, path) < 0)
+		rc = -errno;
+	if (rc)
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+static void write_state_file(const struct net_state *st, const struct dhcp_lease *l)
+{
+	int rc;
+
+	mkdir(NETSWAP_RUN_DIR, 0755);
+	int dir = open(NETSWAP_RUN_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	rc = dir < 0 ? -errno : net_conf_write(dir, st->ifname, st->mac, st->bootif, l);
+	if (rc < 0)
+		warn("%s/net-%s.conf: cannot write: %s", NETSWAP_RUN_DIR, st->ifname, strerror(-rc));
+	if (dir >= 0)
+		close(dir);
 }
 
 static int apply_config(int nl, struct net_state *st, int index, unsigned char proto)
 {
-	int rc = rtnl_addr_add(nl, index, st->addr, st->netmask);
+	int rc = net_addr_set(nl, index, st->addr, st->netmask);
 
 	if (rc < 0) {
 		err("%s: cannot set address %s: %s", st->ifname, inet_ntoa(st->addr), strerror(-rc));
@@ -370,13 +403,13 @@ static void dhcp_send(struct dhcp_run *r, const char *hostname)
 	debug("%s: DHCP %s sent (xid %08x)", r->ifc->name,
 	      r->phase == DHCP_SELECTING ? "DISCOVER" : "REQUEST", r->xid);
 	r->next_send_ms = log_uptime_ms() +
-			  dhcp_backoff_ms(r->attempt++, DHCP_BASE_MS, DHCP_CAP_MS, random_u32());
+			  dhcp_backoff_ms(r->attempt++, DHCP_BASE_MS, DHCP_CAP_MS, net_random_u32());
 }
 
 static void dhcp_restart(struct dhcp_run *r, const char *hostname)
 {
 	r->phase = DHCP_SELECTING;
-	r->xid = random_u32();
+	r->xid = net_random_u32();
 	r->attempt = 0;
 	dhcp_send(r, hostname);
 }
@@ -417,6 +450,8 @@ static int dhcp_receive(struct dhcp_run *r, const char *hostname, struct dhcp_le
 
 static void state_from_lease(struct net_state *st, const struct dhcp_lease *l)
 {
+	st->lease = *l;
+	st->lease_ms = log_uptime_ms();
 	st->addr = l->yiaddr;
 	st->netmask = l->subnet.s_addr ? l->subnet : (struct in_addr){ htonl(0xffffff00) };
 	st->gateway = l->router;
@@ -473,13 +508,13 @@ static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs,
 		    live, cfg->timeout);
 		return -1;
 	}
-	state_from_iface(st, runs[won].ifc);
+	state_from_iface(st, cfg, runs[won].ifc);
 	state_from_lease(st, &lease);
 	if (cfg->ip.hostname[0])
 		snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
 	if (apply_config(nl, st, runs[won].ifc->index, RTPROT_DHCP) < 0)
 		return -1;
-	write_state_file(cfg, st, &lease);
+	write_state_file(st, &lease);
 	info("%s: DHCP lease %s/%d from %s, gateway %s, lease %u s%s%s", st->ifname, st->ip_text,
 	     prefix_len(st->netmask), inet_ntoa(lease.server_id),
 	     st->gateway.s_addr ? inet_ntoa(st->gateway) : "none", lease.lease_secs,
@@ -501,7 +536,7 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 			pick = i;
 			break;
 		}
-	state_from_iface(st, &ifs[pick]);
+	state_from_iface(st, cfg, &ifs[pick]);
 	st->addr = cfg->ip.client;
 	st->netmask = cfg->ip.netmask;
 	st->gateway = cfg->ip.gateway;
@@ -518,7 +553,7 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 	l.dns[1] = cfg->ip.dns[1];
 	l.ndns = !!cfg->ip.dns[0].s_addr + !!cfg->ip.dns[1].s_addr;
 	snprintf(l.hostname, sizeof(l.hostname), "%s", st->hostname);
-	write_state_file(cfg, st, &l);
+	write_state_file(st, &l);
 	info("%s: static address %s/%d, gateway %s", st->ifname, st->ip_text,
 	     prefix_len(st->netmask), st->gateway.s_addr ? inet_ntoa(st->gateway) : "none");
 	return 0;

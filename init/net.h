@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include "config.h"
+#include "dhcp.h"
 
 struct net_state {
 	bool up;
@@ -19,9 +20,27 @@ struct net_state {
 	struct in_addr server;       /* DHCP server id, or next-server, or ip= server */
 	char hostname[HOST_LEN];
 	char root_path[NAME_LEN];    /* DHCP option 17 */
+	int ifindex;
+	char bootif[24];             /* 01-<mac> when BOOTIF= was given, for net-<if>.conf */
+	struct dhcp_lease lease;     /* the DHCP ACK; type 0 after a static ip= */
+	long lease_ms;               /* log_uptime_ms() when it came */
 };
 
 /* 0 when the network is up (or not wanted: ip=off), -1 after logging why. */
 int net_up(const struct netswap_config *cfg, struct net_state *st);
+
+/* Random bits for DHCP transaction ids and jitter; never blocks. */
+uint32_t net_random_u32(void);
+
+/* Adds addr/mask to the interface for good, or re-asserts it when it is
+ * there (NLM_F_REPLACE: its sockets live on). Opens its own rtnetlink
+ * socket when nl < 0. Returns 0 or -errno. */
+int net_addr_set(int nl, int ifindex, struct in_addr addr, struct in_addr mask);
+
+/* Writes net-<ifname>.conf (dhcp_lease_format) into the directory dirfd
+ * (/run/netswap) through a temporary file and rename(), so a reader never
+ * sees half a file. Returns 0 or -errno. */
+int net_conf_write(int dirfd, const char *ifname, const uint8_t mac[6], const char *bootif,
+		   const struct dhcp_lease *l);
 
 #endif
