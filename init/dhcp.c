@@ -833,8 +833,12 @@ static bool conf_store(const struct conf_key *k, const char *val, struct dhcp_co
 			return true;
 		if (!parse_quad(val, f))
 			return false;
-		if (k->kind == C_DNS)
-			c->lease.ndns++;
+		/* IPV4DNS1 alone still counts two: the first may be 0.0.0.0 */
+		if (k->kind == C_DNS) {
+			int nth = (int)((k->off - offsetof(struct dhcp_conf, lease.dns)) / 4) + 1;
+
+			c->lease.ndns = c->lease.ndns > nth ? c->lease.ndns : nth;
+		}
 		return true;
 	case C_U32:
 		return parse_u32(val, f);
