@@ -433,16 +433,27 @@ static int dhcp_receive(struct dhcp_run *r, const char *hostname, struct dhcp_le
 		warn("%s: ignoring a malformed DHCP reply: %s", r->ifc->name, why);
 	if (type <= 0)
 		return 0;
-	if (r->phase == DHCP_SELECTING && type == 2) {
+	if (r->phase == DHCP_SELECTING && type == DHCP_OFFER) {
 		r->offer = *lease;
 		r->phase = DHCP_REQUESTING;
 		r->attempt = 0;
 		dhcp_send(r, hostname);
-	} else if (r->phase == DHCP_REQUESTING && type == 5) {
+		return 0;
+	}
+	/* The REQUEST named one server (option 54): another server's ACK or
+	 * NAK to the same xid is not the answer (RFC 2131 4.3.2). */
+	if (r->phase != DHCP_REQUESTING || lease->server_id.s_addr != r->offer.server_id.s_addr) {
+		if (r->phase == DHCP_REQUESTING)
+			debug("%s: DHCP reply from a server we did not choose; ignored", r->ifc->name);
+		return 0;
+	}
+	if (type == DHCP_ACK)
 		return 1;
-	} else if (r->phase == DHCP_REQUESTING && type == 6) {
+	if (type == DHCP_NAK) {
+		char s[INET_ADDRSTRLEN];
+
 		warn("%s: DHCP server %s refused the offered address (NAK); starting over",
-		     r->ifc->name, inet_ntoa(lease->server_id));
+		     r->ifc->name, inet_ntop(AF_INET, &lease->server_id, s, sizeof(s)));
 		dhcp_restart(r, hostname);
 	}
 	return 0;
@@ -468,6 +479,7 @@ static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs,
 	struct dhcp_run runs[MAX_IFACES];
 	struct pollfd pfd[MAX_IFACES];
 	struct dhcp_lease lease;
+	char srv[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 	long deadline = log_uptime_ms() + cfg->timeout * 1000L;
 	int live = 0, won = -1;
 
@@ -515,9 +527,11 @@ static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs,
 	if (apply_config(nl, st, runs[won].ifc->index, RTPROT_DHCP) < 0)
 		return -1;
 	write_state_file(st, &lease);
+	/* inet_ntoa has one static buffer: two in a line print one address */
+	inet_ntop(AF_INET, &lease.server_id, srv, sizeof(srv));
+	inet_ntop(AF_INET, &st->gateway, gw, sizeof(gw));
 	info("%s: DHCP lease %s/%d from %s, gateway %s, lease %u s%s%s", st->ifname, st->ip_text,
-	     prefix_len(st->netmask), inet_ntoa(lease.server_id),
-	     st->gateway.s_addr ? inet_ntoa(st->gateway) : "none", lease.lease_secs,
+	     prefix_len(st->netmask), srv, st->gateway.s_addr ? gw : "none", lease.lease_secs,
 	     st->root_path[0] ? ", root-path " : "", st->root_path);
 	return 0;
 }

@@ -113,6 +113,10 @@ int nl_talk(int fd, struct nl_msg *m, void *reply, size_t cap)
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				/* NLMSG_OK vouched for the header only */
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EBADMSG;
 				return e->error ? e->error : got;
 			}
 			if (h->nlmsg_type == NLMSG_DONE)
