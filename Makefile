@@ -97,6 +97,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test
 DEPS_test_cmdline := init/cmdline.c init/template.c
 DEPS_test_template := init/template.c
 DEPS_test_dhcp := init/dhcp.c
+DEPS_test_net := init/net.c init/dhcp.c init/ipudp.c init/log.c init/netlink.c init/template.c \
+	init/cmdline.c init/dirent_iter.c
 DEPS_test_ipudp := init/ipudp.c
 DEPS_test_nbd_proto := init/nbd_proto.c
 DEPS_test_swap := init/swap.c init/log.c

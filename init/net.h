@@ -3,8 +3,10 @@
 #ifndef NETSWAP_NET_H
 #define NETSWAP_NET_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <netinet/in.h>
 
 #include "config.h"
@@ -42,5 +44,37 @@ int net_addr_set(int nl, int ifindex, struct in_addr addr, struct in_addr mask);
  * sees half a file. Returns 0 or -errno. */
 int net_conf_write(int dirfd, const char *ifname, const uint8_t mac[6], const char *bootif,
 		   const struct dhcp_lease *l);
+
+/* ---- the DHCP exchange, with a seam for tests/unit/test_net.c ---- */
+
+#define MAX_IFACES 8
+
+struct iface {
+	char name[IFNAME_LEN];
+	int index;
+	uint8_t mac[6];
+	bool carrier;
+};
+
+/* What the exchange does to the world; net.c's is an AF_PACKET socket per
+ * interface, poll() and the boot clock. */
+struct dhcp_io {
+	int (*open)(const struct iface *ifc);          /* fd, or -1 with errno */
+	void (*send)(int fd, const struct iface *ifc, const uint8_t *frame, size_t len);
+	ssize_t (*recv)(int fd, uint8_t *frame, size_t cap, unsigned *flags);
+	int (*wait)(struct pollfd *p, int n, int ms);
+	long (*now_ms)(void);
+	void (*close)(int fd);
+	uint32_t (*random)(void);
+};
+
+/* DISCOVER/OFFER/REQUEST/ACK on every interface of ifs[0..n) at once;
+ * a NAK starts that interface over. Returns the index of the interface
+ * whose ACK came first (lease filled), or -1 when none came before
+ * deadline (io->now_ms() clock), after logging why. */
+int net_dhcp_exchange(const struct netswap_config *cfg, struct iface *ifs, int n,
+		      long deadline, const struct dhcp_io *io, struct dhcp_lease *lease);
+/* The interface a static ip= without a device uses. */
+int net_static_pick(const struct iface *ifs, int n);
 
 #endif
