@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "dhcp.h"
 
 /* BOOTP fixed header, RFC 2131 figure 1. */
@@ -47,23 +48,6 @@ static const uint8_t param_request_list[] = {
 static const char vendor_class[] = "netswap";
 /* RFC 2132 9.10: the whole IP datagram we accept; an Ethernet MTU. */
 enum { MAX_MESSAGE_SIZE = 1500 };
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	put_be16(p, v >> 16);
-	put_be16(p + 2, v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* ---- encoding ---- */
 
