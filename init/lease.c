@@ -203,7 +203,7 @@ static void lease_loop(struct lease_keeper *k)
 	for (;;) {
 		uint32_t e = elapsed(k);
 		enum dhcp_lease_phase phase = dhcp_lease_phase(&k->t, e);
-		struct pollfd p = { .fd = k->fd, .events = POLLIN };
+		struct pollfd p;
 		long wait_s;
 
 		if (phase == DHCP_EXPIRED)
@@ -217,6 +217,8 @@ static void lease_loop(struct lease_keeper *k)
 			wait_s = 1;
 		if (wait_s > 3600)
 			wait_s = 3600; /* boot clock: a suspend may have passed */
+		/* the socket may have been opened by this round's send */
+		p = (struct pollfd){ .fd = k->fd, .events = POLLIN };
 		if (poll(&p, k->fd >= 0, (int)(wait_s * 1000)) > 0 && (p.revents & POLLIN))
 			receive(k, phase);
 	}
@@ -274,24 +276,34 @@ int lease_start(const struct net_state *st, char *argv0)
 {
 	static struct lease_keeper k;
 	pid_t pid;
+	int kmsg;
 
 	if (!st->up || st->lease.type != DHCP_ACK)
 		return 0; /* ip=off or a static ip=: no lease */
+	/* Opened before the fork: PID 1 moves /run into the real root and
+	 * deletes the initramfs right after, and a child that looked for
+	 * /run/netswap then would find an empty directory of the old root. */
+	k.dirfd = run_dir();
+	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
+		close(k.dirfd);
+		if (kmsg >= 0)
+			close(kmsg);
 		return pid < 0 ? -errno : pid;
-	/* Nothing of PID 1's but the log: an NBD socket held here would
-	 * outlive its connection. */
+	}
+	/* Nothing of PID 1's: an NBD socket held here would outlive its
+	 * connection. */
 	for (int fd = 3; fd < 1024; fd++)
-		if (fd != log_fd_get())
+		if (fd != kmsg && fd != k.dirfd && fd != log_fd_get())
 			close(fd);
+	log_use_fd(kmsg);
 	companion_harden(argv0, LEASE_NAME);
 	snprintf(k.c.ifname, sizeof(k.c.ifname), "%s", st->ifname);
 	memcpy(k.c.mac, st->mac, 6);
 	snprintf(k.c.bootif, sizeof(k.c.bootif), "%s", st->bootif);
 	k.c.lease = st->lease;
 	k.ifindex = st->ifindex;
-	k.dirfd = run_dir();
 	k.fd = -1;
 	k.acked_s = st->lease_ms / 1000;
 	_exit(keep(&k));

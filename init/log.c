@@ -26,6 +26,15 @@ int log_fd_get(void)
 	return log_fd;
 }
 
+void log_use_fd(int fd)
+{
+	if (fd < 0)
+		return;
+	if (log_fd != 2)
+		close(log_fd);
+	log_fd = fd;
+}
+
 #define DEVKMSG "/proc/sys/kernel/printk_devkmsg"
 
 /* The kernel ratelimits writes to /dev/kmsg by default and would drop the
