@@ -275,14 +275,18 @@ static int keep(struct lease_keeper *k)
 int lease_start(const struct net_state *st, char *argv0)
 {
 	static struct lease_keeper k;
+	struct dhcp_timers t;
 	pid_t pid;
 	int kmsg;
 
-	if (!st->up || st->lease.type != DHCP_ACK)
-		return 0; /* ip=off or a static ip=: no lease */
-	/* Opened before the fork: PID 1 moves /run into the real root and
-	 * deletes the initramfs right after, and a child that looked for
-	 * /run/netswap then would find an empty directory of the old root. */
+	dhcp_timers(&st->lease, &t);
+	if (!st->up || st->lease.type != DHCP_ACK || t.expiry == DHCP_LEASE_INFINITE)
+		return 0; /* ip=off, a static ip= or an infinite lease: nothing to renew */
+	/* Opened before the fork: PID 1 moves /run and /dev into the real
+	 * root and deletes the initramfs right after, and a child that looked
+	 * for /run/netswap or /dev/kmsg then would find empty directories of
+	 * the old root. A /dev/kmsg file of its own, too: the kernel
+	 * ratelimits per open file, and the boot spent PID 1's burst. */
 	k.dirfd = run_dir();
 	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	pid = fork();

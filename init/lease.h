@@ -6,7 +6,8 @@
 #include "net.h"
 
 /* Forks the companion when st holds a DHCP lease with an end; returns its
- * pid, 0 when there is nothing to renew (ip=off, static ip=), or -errno.
+ * pid, 0 when there is nothing to renew (ip=off, static ip=, an infinite
+ * lease), or -errno.
  * argv0 gets a leading '@' in the child. */
 int lease_start(const struct net_state *st, char *argv0);
 /* `init lease [<if>]` from the real root: renews the lease the init left
