@@ -1,8 +1,10 @@
 #!/bin/bash
 # A node boots with the README's default command line (ip=dhcp, swap and
 # root over NBD) from a real dnsmasq that gives 2-minute leases (its
-# shortest), and swaps with the verifying hog until its lease companion
-# (@netswap-lease) has renewed the lease twice. Asserts: dnsmasq logged
+# shortest), and swaps with the verifying hog while its lease companion
+# (@netswap-lease) renews the lease at T1; the companion is then killed
+# and started again from the real root, and renews at once. Asserts:
+# dnsmasq logged
 # the renewals (DHCPREQUEST and DHCPACK from the node's MAC), the address
 # is still on eth0 (permanent), /run/netswap/net-eth0.conf was rewritten
 # at the last renewal, the companion lives in the real root, and every
@@ -34,11 +36,17 @@ PIDS+=($!)
 sparse_file "$T/swap.img" 512M
 NBD_LISTEN=$server nbd_server root="$TESTROOT_IMG:ro" swap-52-54-00-00-00-21="$T/swap.img"
 
-# In the guest: hog runs until the init's companion has logged two
-# renewals, then what the real root sees. No double quotes (the whole test
-# is one quoted kernel parameter).
-# (the pattern must not match itself: dmesg holds the command line too)
-guest='n=0; while [ $(dmesg | grep -c "netswap: eth0: DHCP lease .* renewed[ ]by") -lt 2 ]; do hog -m 150 -p 1 -j 2 -q || break; n=$((n+1)); done;'
+# In the guest: hog runs until the init's companion has renewed once;
+# then the companion is killed and started again from the real root as
+# the README says (/run/netswap/init lease), which renews at once; one
+# more hog run, then what the real root sees. No double quotes (the whole
+# test is one quoted kernel parameter); the grep pattern must not match
+# itself (dmesg holds the command line too).
+renewed='$(dmesg | grep -c "netswap: eth0: DHCP lease .* renewed[ ]by")'
+hog='hog -m 150 -p 1 -j 2 -q'
+guest="n=0; while [ $renewed -lt 1 ]; do $hog || break; n=\$((n+1)); done;"
+guest+=' kill -9 $(grep -l "^@netswap-lease$" /proc/[0-9]*/comm | cut -d/ -f3); /run/netswap/init lease & sleep 1;'
+guest+=" $hog && n=\$((n+1)); while [ $renewed -lt 2 ]; do $hog || break; n=\$((n+1)); done;"
 guest=${guest//\"/\'}
 guest+=' echo LEASETEST: hog runs $n;'
 guest+=' echo LEASETEST: $(ip -4 addr show dev eth0 | grep inet);'
@@ -55,8 +63,11 @@ console_has node "hog: RESULT ok" || fail "pages lost: $(console_line node 'hog:
 console_has node "hog: RESULT FAIL" && fail "a hog run failed: $(console_line node 'hog: RESULT FAIL')"
 console_has node "TESTROOT: swaps=/dev/nbd0:partition" || fail "no swap in the real root"
 
+console_has node "netswap: eth0: keeping the DHCP lease of ${node_ip//./\\.} \(120 s\): renewal at 60 s" ||
+	fail "the companion started again from the real root did not take the lease from net-eth0.conf"
+[ "$(console_text node | grep -c 'netswap: eth0: keeping the DHCP lease')" = 2 ] || fail "the companion was not started again"
 renewals=$(console_text node | grep -c "netswap: eth0: DHCP lease ${node_ip//./\\.} renewed by $server for 120 s")
-[ "$renewals" -ge 2 ] || fail "the companion logged $renewals renewal(s), expected 2"
+[ "$renewals" -ge 2 ] || fail "the companions logged $renewals renewal(s), expected 2"
 # The first renewal at T1 (60 s, a unicast to the server), not at T2 (105 s)
 stamp() { console_line node "$1" | sed -E 's/^\[ *([0-9]+)\..*/\1/'; }
 t_lease=$(stamp "netswap: eth0: DHCP lease ${node_ip//./\\.}/24")
@@ -73,4 +84,4 @@ console_has node "LEASETEST:conf:LEASETIME='120'" || fail "net-eth0.conf does no
 age=$(console_line node "^LEASETEST: conf age" | grep -oE '[0-9-]+ s$' | cut -d' ' -f1)
 # rewritten at the last renewal, right before the test read it
 [ -n "$age" ] && [ "$age" -le 60 ] || fail "net-eth0.conf was last written $age s before the end, not at the last renewal"
-pass "$renewals renewals while swapping, the first $((t_renew - t_lease)) s after the lease ($(console_line node '^LEASETEST: hog runs' | sed 's/.*LEASETEST: //')), dnsmasq: $reqs REQUEST/$acks ACK from $mac, conf $age s old, every page verified, $((SECONDS - t0)) s"
+pass "$renewals renewals while swapping (the second by the companion started again from the real root), the first $((t_renew - t_lease)) s after the lease ($(console_line node '^LEASETEST: hog runs' | sed 's/.*LEASETEST: //')), dnsmasq: $reqs REQUEST/$acks ACK from $mac, conf $age s old, every page verified, $((SECONDS - t0)) s"
