@@ -96,7 +96,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test
 # Which init sources each unit test links, beside its own module.
 DEPS_test_cmdline := init/cmdline.c init/cmdline_nbd.c init/cmdline_ip.c init/template.c
 DEPS_test_template := init/template.c
-DEPS_test_dhcp := init/dhcp.c
+DEPS_test_dhcp := init/dhcp.c init/ipudp.c
 DEPS_test_net := init/net.c init/dhcp.c init/ipudp.c init/log.c init/netlink.c init/template.c \
 	init/cmdline.c init/cmdline_nbd.c init/cmdline_ip.c init/dirent_iter.c
 DEPS_test_ipudp := init/ipudp.c

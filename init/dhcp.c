@@ -13,6 +13,7 @@
 
 #include "byteorder.h"
 #include "dhcp.h"
+#include "ipudp.h"
 
 /* BOOTP fixed header, RFC 2131 figure 1. */
 enum {
@@ -648,23 +649,12 @@ static void out_kv(struct out *o, const char *key, const char *val)
 	out_bytes(o, "'\n", 2);
 }
 
-/* Our own dotted quad: inet_ntoa keeps a static buffer. 0.0.0.0 is "". */
-static void addr_text(struct in_addr a, char s[16])
-{
-	const uint8_t *b = (const uint8_t *)&a.s_addr;
-
-	if (a.s_addr == 0)
-		s[0] = 0;
-	else
-		snprintf(s, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-}
-
+/* 0.0.0.0 (absent) is written as "". */
 static void out_addr(struct out *o, const char *key, struct in_addr a)
 {
-	char s[16];
+	char s[IPV4_TEXT_LEN];
 
-	addr_text(a, s);
-	out_kv(o, key, s);
+	out_kv(o, key, a.s_addr ? ipv4_text(a, s) : "");
 }
 
 int dhcp_lease_format(const struct dhcp_lease *l, const char *ifname, const uint8_t mac[6],

@@ -41,6 +41,7 @@
 #include "config.h"
 #include "dhcp.h"
 #include "dirent_iter.h"
+#include "ipudp.h"
 #include "lease.h"
 #include "log.h"
 #include "net.h"
@@ -69,11 +70,6 @@ static uint32_t elapsed(const struct lease_keeper *k)
 	long e = now_s() - k->acked_s;
 
 	return e < 0 ? 0 : e > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)e;
-}
-
-static const char *quad(struct in_addr a, char buf[INET_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
 /* Returns the fd or -errno. EADDRINUSE: another DHCP client has port 68. */
@@ -135,7 +131,7 @@ static void send_request(struct lease_keeper *k, enum dhcp_lease_phase phase)
 
 static void bound(struct lease_keeper *k, struct dhcp_lease *ack)
 {
-	char a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
+	char a[IPV4_TEXT_LEN], s[IPV4_TEXT_LEN];
 	int rc;
 
 	/* a renewal ACK need not repeat every option */
@@ -153,24 +149,24 @@ static void bound(struct lease_keeper *k, struct dhcp_lease *ack)
 	if (rc < 0)
 		warn("%s: cannot rewrite net-%s.conf: %s", k->c.ifname, k->c.ifname, strerror(-rc));
 	info("%s: DHCP lease %s renewed by %s for %u s; next renewal in %u s", k->c.ifname,
-	     quad(ack->yiaddr, a), quad(ack->server_id, s), ack->lease_secs, k->next_s);
+	     ipv4_text(ack->yiaddr, a), ipv4_text(ack->server_id, s), ack->lease_secs, k->next_s);
 	k->lost = false;
 }
 
 static void lost(struct lease_keeper *k, const char *why)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[IPV4_TEXT_LEN];
 
 	if (!k->lost)
 		err("%s: DHCP lease of %s lost (%s); keeping the address, which swap and the root run over, and asking again every %d s",
-		    k->c.ifname, quad(k->c.lease.yiaddr, a), why, DHCP_RETRY_MIN_S);
+		    k->c.ifname, ipv4_text(k->c.lease.yiaddr, a), why, DHCP_RETRY_MIN_S);
 	k->lost = true;
 }
 
 static void receive(struct lease_keeper *k, enum dhcp_lease_phase phase)
 {
 	uint8_t buf[1500];
-	char why[160], a[INET_ADDRSTRLEN];
+	char why[160], a[IPV4_TEXT_LEN];
 	struct dhcp_lease reply;
 	ssize_t n = recv(k->fd, buf, sizeof(buf), 0);
 	int type;
@@ -188,7 +184,7 @@ static void receive(struct lease_keeper *k, enum dhcp_lease_phase phase)
 		return;
 	if (reply.yiaddr.s_addr != k->c.lease.yiaddr.s_addr) {
 		warn("%s: DHCP ACK for %s, not our address; ignored", k->c.ifname,
-		     quad(reply.yiaddr, a));
+		     ipv4_text(reply.yiaddr, a));
 		return;
 	}
 	/* RENEWING asked one server; another one's ACK is not an answer. */
@@ -256,18 +252,18 @@ static int run_dir(void)
 
 static int keep(struct lease_keeper *k)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[IPV4_TEXT_LEN];
 
 	dhcp_timers(&k->c.lease, &k->t);
 	if (k->t.expiry == DHCP_LEASE_INFINITE) {
 		info("%s: DHCP lease of %s is infinite: nothing to renew", k->c.ifname,
-		     quad(k->c.lease.yiaddr, a));
+		     ipv4_text(k->c.lease.yiaddr, a));
 		return 0;
 	}
 	k->xid = net_random_u32();
 	k->next_s = dhcp_next_request(&k->t, elapsed(k));
 	info("%s: keeping the DHCP lease of %s (%u s): renewal at %u s, rebinding at %u s",
-	     k->c.ifname, quad(k->c.lease.yiaddr, a), k->t.expiry, k->t.t1, k->t.t2);
+	     k->c.ifname, ipv4_text(k->c.lease.yiaddr, a), k->t.expiry, k->t.t1, k->t.t2);
 	lease_loop(k);
 	return 0;
 }

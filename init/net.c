@@ -328,21 +328,22 @@ static void write_state_file(const struct net_state *st, const struct dhcp_lease
 
 static int apply_config(int nl, struct net_state *st, int index, unsigned char proto)
 {
+	char a[IPV4_TEXT_LEN];
 	int rc = net_addr_set(nl, index, st->addr, st->netmask);
 
 	if (rc < 0) {
-		err("%s: cannot set address %s: %s", st->ifname, inet_ntoa(st->addr), strerror(-rc));
+		err("%s: cannot set address %s: %s", st->ifname, ipv4_text(st->addr, a), strerror(-rc));
 		return -1;
 	}
 	if (st->gateway.s_addr) {
 		rc = rtnl_default_route(nl, index, st->gateway, proto);
 		if (rc < 0)
 			warn("%s: cannot add default route via %s: %s", st->ifname,
-			     inet_ntoa(st->gateway), strerror(-rc));
+			     ipv4_text(st->gateway, a), strerror(-rc));
 	}
 	if (st->hostname[0])
 		(void)!sethostname(st->hostname, strlen(st->hostname));
-	inet_ntop(AF_INET, &st->addr, st->ip_text, sizeof(st->ip_text));
+	ipv4_text(st->addr, st->ip_text);
 	st->up = true;
 	return 0;
 }
@@ -494,10 +495,10 @@ static int dhcp_receive(struct dhcp_run *r, const char *hostname, struct dhcp_le
 	if (type == DHCP_ACK)
 		return 1;
 	if (type == DHCP_NAK) {
-		char s[INET_ADDRSTRLEN];
+		char s[IPV4_TEXT_LEN];
 
 		warn("%s: DHCP server %s refused the offered address (NAK); starting over",
-		     r->ifc->name, inet_ntop(AF_INET, &lease->server_id, s, sizeof(s)));
+		     r->ifc->name, ipv4_text(lease->server_id, s));
 		dhcp_restart(r, hostname);
 	}
 	return 0;
@@ -568,7 +569,7 @@ static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs,
 		    long deadline, struct net_state *st)
 {
 	struct dhcp_lease lease;
-	char srv[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	char srv[IPV4_TEXT_LEN], gw[IPV4_TEXT_LEN];
 	int won = net_dhcp_exchange(cfg, ifs, n, deadline, &packet_io, &lease);
 
 	if (won < 0)
@@ -580,11 +581,9 @@ static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs,
 	if (apply_config(nl, st, ifs[won].index, RTPROT_DHCP) < 0)
 		return -1;
 	write_state_file(st, &lease);
-	/* inet_ntoa has one static buffer: two in a line print one address */
-	inet_ntop(AF_INET, &lease.server_id, srv, sizeof(srv));
-	inet_ntop(AF_INET, &st->gateway, gw, sizeof(gw));
 	info("%s: DHCP lease %s/%d from %s, gateway %s, lease %u s%s%s", st->ifname, st->ip_text,
-	     prefix_len(st->netmask), srv, st->gateway.s_addr ? gw : "none", lease.lease_secs,
+	     prefix_len(st->netmask), ipv4_text(lease.server_id, srv),
+	     st->gateway.s_addr ? ipv4_text(st->gateway, gw) : "none", lease.lease_secs,
 	     st->root_path[0] ? ", root-path " : "", st->root_path);
 	return 0;
 }
@@ -593,6 +592,7 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 			 struct net_state *st)
 {
 	struct dhcp_lease l;
+	char gw[IPV4_TEXT_LEN];
 	int pick = net_static_pick(ifs, n);
 
 	state_from_iface(st, cfg, &ifs[pick]);
@@ -614,7 +614,7 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 	snprintf(l.hostname, sizeof(l.hostname), "%s", st->hostname);
 	write_state_file(st, &l);
 	info("%s: static address %s/%d, gateway %s", st->ifname, st->ip_text,
-	     prefix_len(st->netmask), st->gateway.s_addr ? inet_ntoa(st->gateway) : "none");
+	     prefix_len(st->netmask), st->gateway.s_addr ? ipv4_text(st->gateway, gw) : "none");
 	return 0;
 }
 
