@@ -21,11 +21,16 @@
  * AF_PACKET socket: the node has an address now, RENEWING is unicast (the
  * kernel finds the server's or the gateway's MAC and does the checksums),
  * and the server answers ciaddr by unicast, which a UDP socket receives.
- * The bind also tells a second DHCP client on the boot NIC apart. */
+ * The bind also tells a second DHCP client on the boot NIC apart.
+ *
+ * It also listens to rtnetlink: when something in the real root removes
+ * the address (a DHCP client or network manager that flushes the boot
+ * NIC), it puts it back at once, with the default route, and says so. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -45,6 +50,7 @@
 #include "lease.h"
 #include "log.h"
 #include "net.h"
+#include "netlink.h"
 
 #define LEASE_NAME "@netswap-lease"
 
@@ -53,6 +59,7 @@ struct lease_keeper {
 	int ifindex;
 	int dirfd;                 /* NETSWAP_RUN_DIR, opened before the pivot moves /run */
 	int fd;                    /* UDP port 68 on the interface, -1 until bound */
+	int nl;                    /* rtnetlink, address events; -1 without */
 	long acked_s;              /* boot-clock second of the last ACK */
 	struct dhcp_timers t;
 	uint32_t xid;
@@ -194,12 +201,56 @@ static void receive(struct lease_keeper *k, enum dhcp_lease_phase phase)
 	bound(k, &reply);
 }
 
+/* Puts our address back when an RTM_DELADDR in buf says it went. */
+static void on_addr_event(struct lease_keeper *k, const void *buf, int len)
+{
+	char a[IPV4_TEXT_LEN];
+
+	/* signed len: NLMSG_NEXT subtracts the aligned length, which may
+	 * pass the end of a short last message */
+	for (const struct nlmsghdr *h = buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+		const struct nlattr *local;
+		int rc;
+
+		if (h->nlmsg_type != RTM_DELADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+		    ifa->ifa_family != AF_INET || (int)ifa->ifa_index != k->ifindex)
+			continue;
+		local = nl_find(IFA_RTA(ifa), IFA_PAYLOAD(h), IFA_LOCAL);
+		if (!local || local->nla_len < NLA_HDRLEN + 4 ||
+		    memcmp((const char *)local + NLA_HDRLEN, &k->c.lease.yiaddr.s_addr, 4))
+			continue;
+		rc = net_addr_set(-1, k->ifindex, k->c.lease.yiaddr, k->c.lease.subnet);
+		/* the kernel dropped the routes through it too */
+		if (rc == 0 && k->c.lease.router.s_addr)
+			rc = net_default_route(-1, k->ifindex, k->c.lease.router, RTPROT_DHCP);
+		if (rc < 0)
+			err("%s: %s was removed from the interface, and putting it back failed: %s",
+			    k->c.ifname, ipv4_text(k->c.lease.yiaddr, a), strerror(-rc));
+		else
+			warn("%s: something removed %s, which swap and the root run over (a second DHCP client?); put it and the default route back",
+			     k->c.ifname, ipv4_text(k->c.lease.yiaddr, a));
+	}
+}
+
+static void read_addr_events(struct lease_keeper *k)
+{
+	union {
+		struct nlmsghdr h;
+		char buf[4096];
+	} in;
+	ssize_t n;
+
+	while ((n = recv(k->nl, in.buf, sizeof(in.buf), MSG_DONTWAIT)) > 0)
+		on_addr_event(k, in.buf, (int)n);
+}
+
 static void lease_loop(struct lease_keeper *k)
 {
 	for (;;) {
 		uint32_t e = elapsed(k);
 		enum dhcp_lease_phase phase = dhcp_lease_phase(&k->t, e);
-		struct pollfd p;
+		struct pollfd p[2];
 		long wait_s;
 
 		if (phase == DHCP_EXPIRED)
@@ -213,9 +264,15 @@ static void lease_loop(struct lease_keeper *k)
 			wait_s = 1;
 		if (wait_s > 3600)
 			wait_s = 3600; /* boot clock: a suspend may have passed */
-		/* the socket may have been opened by this round's send */
-		p = (struct pollfd){ .fd = k->fd, .events = POLLIN };
-		if (poll(&p, k->fd >= 0, (int)(wait_s * 1000)) > 0 && (p.revents & POLLIN))
+		/* the socket may have been opened by this round's send; a
+		 * negative fd is skipped by poll */
+		p[0] = (struct pollfd){ .fd = k->fd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = k->nl, .events = POLLIN };
+		if (poll(p, 2, (int)(wait_s * 1000)) <= 0)
+			continue;
+		if (p[1].revents & POLLIN)
+			read_addr_events(k);
+		if (p[0].revents & POLLIN)
 			receive(k, phase);
 	}
 }
@@ -262,6 +319,10 @@ static int keep(struct lease_keeper *k)
 	}
 	k->xid = net_random_u32();
 	k->next_s = dhcp_next_request(&k->t, elapsed(k));
+	k->nl = nl_open_groups(NETLINK_ROUTE, RTMGRP_IPV4_IFADDR);
+	if (k->nl < 0)
+		warn("%s: no rtnetlink events (%s): a removed address is not put back",
+		     k->c.ifname, strerror(-k->nl));
 	info("%s: keeping the DHCP lease of %s (%u s): renewal at %u s, rebinding at %u s",
 	     k->c.ifname, ipv4_text(k->c.lease.yiaddr, a), k->t.expiry, k->t.t1, k->t.t2);
 	lease_loop(k);

@@ -187,10 +187,11 @@ int net_addr_set(int nl, int index, struct in_addr addr, struct in_addr mask)
 	return rc;
 }
 
-static int rtnl_default_route(int nl, int index, struct in_addr gw, unsigned char proto)
+int net_default_route(int nl, int index, struct in_addr gw, unsigned char proto)
 {
 	struct nl_msg m;
 	struct rtmsg *rt;
+	int own = -1, rc;
 
 	nl_start(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
 	rt = nl_reserve(&m, sizeof(*rt));
@@ -201,7 +202,12 @@ static int rtnl_default_route(int nl, int index, struct in_addr gw, unsigned cha
 	rt->rtm_type = RTN_UNICAST;
 	nl_put(&m, RTA_GATEWAY, &gw, 4);
 	nl_put_u32(&m, RTA_OIF, (uint32_t)index);
-	return nl_talk(nl, &m, NULL, 0);
+	if (nl < 0 && (nl = own = nl_open(NETLINK_ROUTE)) < 0)
+		return nl;
+	rc = nl_talk(nl, &m, NULL, 0);
+	if (own >= 0)
+		close(own);
+	return rc;
 }
 
 static bool has_carrier(const struct iface *ifc)
@@ -336,7 +342,7 @@ static int apply_config(int nl, struct net_state *st, int index, unsigned char p
 		return -1;
 	}
 	if (st->gateway.s_addr) {
-		rc = rtnl_default_route(nl, index, st->gateway, proto);
+		rc = net_default_route(nl, index, st->gateway, proto);
 		if (rc < 0)
 			warn("%s: cannot add default route via %s: %s", st->ifname,
 			     ipv4_text(st->gateway, a), strerror(-rc));

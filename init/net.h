@@ -39,6 +39,10 @@ uint32_t net_random_u32(void);
  * socket when nl < 0. Returns 0 or -errno. */
 int net_addr_set(int nl, int ifindex, struct in_addr addr, struct in_addr mask);
 
+/* The default route via gw on the interface, added or replaced; proto
+ * is RTPROT_DHCP or RTPROT_BOOT. nl < 0: its own socket. 0 or -errno. */
+int net_default_route(int nl, int ifindex, struct in_addr gw, unsigned char proto);
+
 /* Writes net-<ifname>.conf (dhcp_lease_format) into the directory dirfd
  * (/run/netswap) through a temporary file and rename(), so a reader never
  * sees half a file. Returns 0 or -errno. */

@@ -9,7 +9,12 @@
 
 int nl_open(int protocol)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	return nl_open_groups(protocol, 0);
+}
+
+int nl_open_groups(int protocol, uint32_t groups)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = groups };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
 
 	if (fd < 0)

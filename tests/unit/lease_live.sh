@@ -12,6 +12,7 @@
 #     file is rewritten from the ACK, the address stays, permanent (so
 #     the kernel never ages it out from under swap);
 #  2. a second `init lease` is refused (port 68 taken), the first lives on;
+#     the address removed by "the real root" is put back at once;
 #  3. started again after the reservation moved to another address: the
 #     server NAKs, the companion says the lease is lost and KEEPS the
 #     address.
@@ -135,6 +136,15 @@ check "a second 'init lease' is refused: $(head -n1 "$TMP/second.out")" \
 check "the companion is named @netswap-lease with '@' in argv[0]" \
 	bash -c "[ \"\$(cat /proc/$LEASE_PID/comm)\" = @netswap-lease ] && head -c1 /proc/$LEASE_PID/cmdline | grep -q @"
 check "it is locked in memory" grep -qE "VmLck:\s+[1-9]" "/proc/$LEASE_PID/status"
+
+# Something in the "real root" flushes the address: the companion puts it back.
+ip -n "$CLI" route add default via 10.99.0.1
+ip -n "$CLI" addr del 10.99.0.42/24 dev "$IF"
+check "a removed address is put back at once" \
+	wait_for 5 bash -c "ip -n $CLI addr show dev $IF | grep -q 'inet 10.99.0.42/24'"
+check "with the default route (the server's router option): $(ip -n "$CLI" route show default)" \
+	wait_for 5 bash -c "ip -n $CLI route show default | grep -q 'via 10.99.0.1 dev $IF'"
+check "and the companion says so" bash -c "dmesg | grep -q 'netswap: $IF: something removed 10.99.0.42.*put it and the default route back'"
 
 # The reservation moves: the next REQUEST for .42 gets a NAK. Restart the
 # companion so that it asks now rather than in a minute.
