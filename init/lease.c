@@ -319,6 +319,9 @@ static int keep(struct lease_keeper *k)
 	}
 	k->xid = net_random_u32();
 	k->next_s = dhcp_next_request(&k->t, elapsed(k));
+	/* Port 68 from the start: a second DHCP client on the boot NIC then
+	 * fails to start, rather than this one at T1. */
+	have_socket(k);
 	k->nl = nl_open_groups(NETLINK_ROUTE, RTMGRP_IPV4_IFADDR);
 	if (k->nl < 0)
 		warn("%s: no rtnetlink events (%s): a removed address is not put back",
