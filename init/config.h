@@ -17,6 +17,9 @@
 #define HOST_LEN 64        /* "1.2.3.4", "fe80::1", "dhcp" */
 #define NAME_LEN 256       /* export names, paths, options */
 #define IFNAME_LEN 16      /* IFNAMSIZ */
+/* Survives the pivot (the init moves /run into the real root): the lease
+ * file net-<if>.conf and the init binary the real root restarts helpers from. */
+#define NETSWAP_RUN_DIR "/run/netswap"
 
 enum ip_mode { IP_DHCP, IP_OFF, IP_STATIC };
 

@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "dhcp.h"
+#include "ipudp.h"
 
 /* BOOTP fixed header, RFC 2131 figure 1. */
 enum {
 	OFF_OP = 0, OFF_HTYPE = 1, OFF_HLEN = 2, OFF_XID = 4, OFF_SECS = 8,
-	OFF_FLAGS = 10, OFF_YIADDR = 16, OFF_SIADDR = 20, OFF_CHADDR = 28,
+	OFF_FLAGS = 10, OFF_CIADDR = 12, OFF_YIADDR = 16, OFF_SIADDR = 20, OFF_CHADDR = 28,
 	OFF_SNAME = 44, OFF_FILE = 108, OFF_COOKIE = 236, OFF_OPTIONS = 240,
 };
 enum { SNAME_LEN = 64, FILE_LEN = 128 };
@@ -31,7 +33,8 @@ enum {
 	OPT_HOSTNAME = 12, OPT_DOMAIN = 15, OPT_ROOT_PATH = 17,
 	OPT_BROADCAST = 28, OPT_REQUESTED_IP = 50, OPT_LEASE_TIME = 51,
 	OPT_OVERLOAD = 52, OPT_MSG_TYPE = 53, OPT_SERVER_ID = 54,
-	OPT_PARAM_LIST = 55, OPT_MAX_SIZE = 57, OPT_VENDOR_CLASS = 60,
+	OPT_PARAM_LIST = 55, OPT_MAX_SIZE = 57, OPT_RENEWAL_TIME = 58,
+	OPT_REBINDING_TIME = 59, OPT_VENDOR_CLASS = 60,
 	OPT_CLIENT_ID = 61, OPT_TFTP_SERVER = 66, OPT_BOOTFILE = 67,
 	OPT_END = 255,
 };
@@ -46,23 +49,6 @@ static const uint8_t param_request_list[] = {
 static const char vendor_class[] = "netswap";
 /* RFC 2132 9.10: the whole IP datagram we accept; an Ethernet MTU. */
 enum { MAX_MESSAGE_SIZE = 1500 };
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	put_be16(p, v >> 16);
-	put_be16(p + 2, v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* ---- encoding ---- */
 
@@ -105,7 +91,10 @@ static void put_option(struct writer *w, uint8_t code, const void *data, size_t 
 	put_bytes(w, data, n);
 }
 
-static void put_header(struct writer *w, const struct dhcp_client *c)
+/* ciaddr 0: a client without an address, which cannot receive unicast
+ * yet (RFC 2131 4.1), so the broadcast flag is set; else the address it
+ * holds while RENEWING or REBINDING, where the flag stays clear. */
+static void put_header(struct writer *w, const struct dhcp_client *c, struct in_addr ciaddr)
 {
 	uint8_t h[OFF_OPTIONS] = { 0 };
 
@@ -114,14 +103,15 @@ static void put_header(struct writer *w, const struct dhcp_client *c)
 	h[OFF_HLEN] = ETHER_LEN;
 	put_be32(h + OFF_XID, c->xid);
 	put_be16(h + OFF_SECS, c->secs);
-	put_be16(h + OFF_FLAGS, FLAG_BROADCAST);
+	put_be16(h + OFF_FLAGS, ciaddr.s_addr ? 0 : FLAG_BROADCAST);
+	memcpy(h + OFF_CIADDR, &ciaddr.s_addr, 4);
 	memcpy(h + OFF_CHADDR, c->mac, ETHER_LEN);
 	memcpy(h + OFF_COOKIE, magic_cookie, sizeof magic_cookie);
 	put_bytes(w, h, sizeof h);
 }
 
 static size_t encode(uint8_t *buf, size_t cap, const struct dhcp_client *c,
-		     uint8_t type, const struct dhcp_lease *offer)
+		     uint8_t type, const struct dhcp_lease *offer, struct in_addr ciaddr)
 {
 	struct writer w = { buf, cap, 0, false };
 	uint8_t client_id[1 + ETHER_LEN] = { HTYPE_ETHER };
@@ -131,7 +121,7 @@ static size_t encode(uint8_t *buf, size_t cap, const struct dhcp_client *c,
 	memcpy(client_id + 1, c->mac, ETHER_LEN);
 	put_be16(max_size, MAX_MESSAGE_SIZE);
 
-	put_header(&w, c);
+	put_header(&w, c, ciaddr);
 	put_option(&w, OPT_MSG_TYPE, &type, 1);
 	put_option(&w, OPT_CLIENT_ID, client_id, sizeof client_id);
 	if (offer) {
@@ -151,13 +141,21 @@ static size_t encode(uint8_t *buf, size_t cap, const struct dhcp_client *c,
 
 size_t dhcp_encode_discover(uint8_t *buf, size_t cap, const struct dhcp_client *c)
 {
-	return encode(buf, cap, c, DHCP_DISCOVER, NULL);
+	return encode(buf, cap, c, DHCP_DISCOVER, NULL, (struct in_addr){ 0 });
 }
 
 size_t dhcp_encode_request(uint8_t *buf, size_t cap, const struct dhcp_client *c,
 			   const struct dhcp_lease *offer)
 {
-	return encode(buf, cap, c, DHCP_REQUEST, offer);
+	return encode(buf, cap, c, DHCP_REQUEST, offer, (struct in_addr){ 0 });
+}
+
+size_t dhcp_encode_renew(uint8_t *buf, size_t cap, const struct dhcp_client *c,
+			 struct in_addr ciaddr)
+{
+	if (!ciaddr.s_addr)
+		return 0;
+	return encode(buf, cap, c, DHCP_REQUEST, NULL, ciaddr);
 }
 
 /* ---- parsing ---- */
@@ -326,6 +324,8 @@ static const struct opt_handler opt_table[] = {
 	{ OPT_LEASE_TIME,  "lease time",      opt_u32,       LEASE_FIELD(lease_secs) },
 	{ OPT_MSG_TYPE,    "message type",    opt_u8,        LEASE_FIELD(type) },
 	{ OPT_SERVER_ID,   "server id",       opt_addr,      LEASE_FIELD(server_id) },
+	{ OPT_RENEWAL_TIME, "renewal time",   opt_u32,       LEASE_FIELD(renew_secs) },
+	{ OPT_REBINDING_TIME, "rebinding time", opt_u32,     LEASE_FIELD(rebind_secs) },
 	{ OPT_TFTP_SERVER, "TFTP server",     opt_string,    LEASE_FIELD(tftp_server) },
 	{ OPT_BOOTFILE,    "bootfile name",   opt_string,    LEASE_FIELD(bootfile) },
 };
@@ -548,6 +548,67 @@ uint32_t dhcp_backoff_ms(int attempt, uint32_t base_ms, uint32_t cap_ms, uint32_
 	return out > UINT32_MAX ? UINT32_MAX : (uint32_t)out;
 }
 
+/* ---- lease timers ---- */
+
+/* RFC 2131 4.4.5: T1 defaults to half the lease, T2 to 7/8 of it. A
+ * server's T1 and T2 are taken only when 0 < T1 < T2 < lease: others would
+ * renew never or all the time. */
+void dhcp_timers(const struct dhcp_lease *l, struct dhcp_timers *t)
+{
+	uint32_t lease = l->lease_secs;
+
+	if (lease == 0 || lease == DHCP_LEASE_INFINITE) {
+		t->t1 = t->t2 = t->expiry = DHCP_LEASE_INFINITE;
+		return;
+	}
+	t->expiry = lease;
+	t->t1 = l->renew_secs;
+	t->t2 = l->rebind_secs;
+	if (!(t->t1 > 0 && t->t1 < t->t2 && t->t2 < lease)) {
+		t->t1 = lease / 2;
+		t->t2 = (uint32_t)((uint64_t)lease * 7 / 8);
+	}
+}
+
+enum dhcp_lease_phase dhcp_lease_phase(const struct dhcp_timers *t, uint32_t elapsed)
+{
+	if (elapsed < t->t1)
+		return DHCP_BOUND;
+	if (elapsed < t->t2)
+		return DHCP_RENEWING;
+	if (elapsed < t->expiry)
+		return DHCP_REBINDING;
+	return DHCP_EXPIRED;
+}
+
+/* Half the time left to the next phase, at least DHCP_RETRY_MIN_S, as
+ * RFC 2131 4.4.5 asks, but never past that phase's start: the first
+ * REBINDING broadcast goes out at T2, not a minute later. */
+static uint32_t half_until(uint32_t elapsed, uint32_t end)
+{
+	uint32_t left = end - elapsed, wait = left / 2;
+
+	if (wait < DHCP_RETRY_MIN_S)
+		wait = DHCP_RETRY_MIN_S;
+	return wait < left ? wait : left;
+}
+
+uint32_t dhcp_next_request(const struct dhcp_timers *t, uint32_t elapsed)
+{
+	if (t->expiry == DHCP_LEASE_INFINITE)
+		return DHCP_LEASE_INFINITE;
+	switch (dhcp_lease_phase(t, elapsed)) {
+	case DHCP_BOUND:
+		return t->t1 - elapsed;
+	case DHCP_RENEWING:
+		return half_until(elapsed, t->t2);
+	case DHCP_REBINDING:
+		return half_until(elapsed, t->expiry);
+	default:
+		return DHCP_RETRY_MIN_S;
+	}
+}
+
 /* ---- state file ---- */
 
 struct out {
@@ -588,23 +649,12 @@ static void out_kv(struct out *o, const char *key, const char *val)
 	out_bytes(o, "'\n", 2);
 }
 
-/* Our own dotted quad: inet_ntoa keeps a static buffer. 0.0.0.0 is "". */
-static void addr_text(struct in_addr a, char s[16])
-{
-	const uint8_t *b = (const uint8_t *)&a.s_addr;
-
-	if (a.s_addr == 0)
-		s[0] = 0;
-	else
-		snprintf(s, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-}
-
+/* 0.0.0.0 (absent) is written as "". */
 static void out_addr(struct out *o, const char *key, struct in_addr a)
 {
-	char s[16];
+	char s[IPV4_TEXT_LEN];
 
-	addr_text(a, s);
-	out_kv(o, key, s);
+	out_kv(o, key, a.s_addr ? ipv4_text(a, s) : "");
 }
 
 int dhcp_lease_format(const struct dhcp_lease *l, const char *ifname, const uint8_t mac[6],
@@ -645,4 +695,191 @@ int dhcp_lease_format(const struct dhcp_lease *l, const char *ifname, const uint
 		return o.err;
 	}
 	return (int)o.len;
+}
+
+/* ---- reading the state file back ---- */
+
+enum conf_kind { C_STR, C_ADDR, C_U32, C_MAC, C_PROTO, C_DNS, C_SKIP };
+
+struct conf_key {
+	const char *key;
+	enum conf_kind kind;
+	size_t off, size;
+};
+
+#define CONF_FIELD(f) offsetof(struct dhcp_conf, f), sizeof(((struct dhcp_conf *)0)->f)
+#define CONF_LEASE(f) CONF_FIELD(lease.f)
+
+/* Every key dhcp_lease_format writes. ROOTSERVER is derived (siaddr or
+ * the server id), so it is read after the others. */
+static const struct conf_key conf_keys[] = {
+	{ "DEVICE",        C_STR,   CONF_FIELD(ifname) },
+	{ "MAC",           C_MAC,   CONF_FIELD(mac) },
+	{ "BOOTIF",        C_STR,   CONF_FIELD(bootif) },
+	{ "PROTO",         C_PROTO, CONF_LEASE(type) },
+	{ "IPV4ADDR",      C_ADDR,  CONF_LEASE(yiaddr) },
+	{ "IPV4NETMASK",   C_ADDR,  CONF_LEASE(subnet) },
+	{ "IPV4BROADCAST", C_ADDR,  CONF_LEASE(broadcast) },
+	{ "IPV4GATEWAY",   C_ADDR,  CONF_LEASE(router) },
+	{ "IPV4DNS0",      C_DNS,   CONF_LEASE(dns[0]) },
+	{ "IPV4DNS1",      C_DNS,   CONF_LEASE(dns[1]) },
+	{ "HOSTNAME",      C_STR,   CONF_LEASE(hostname) },
+	{ "DNSDOMAIN",     C_STR,   CONF_LEASE(domain) },
+	{ "ROOTSERVER",    C_ADDR,  CONF_LEASE(siaddr) },
+	{ "ROOTPATH",      C_STR,   CONF_LEASE(root_path) },
+	{ "DHCPSERVER",    C_ADDR,  CONF_LEASE(server_id) },
+	{ "TFTPSERVER",    C_STR,   CONF_LEASE(tftp_server) },
+	{ "FILENAME",      C_STR,   CONF_LEASE(bootfile) },
+	{ "LEASETIME",     C_U32,   CONF_LEASE(lease_secs) },
+};
+
+static bool parse_quad(const char *s, struct in_addr *a)
+{
+	uint8_t b[4];
+	unsigned v;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		for (v = 0; *s >= '0' && *s <= '9' && v <= 255; s++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (v > 255 || *s != (i < 3 ? '.' : '\0'))
+			return false;
+		b[i] = (uint8_t)v;
+		s += i < 3;
+	}
+	memcpy(&a->s_addr, b, 4);
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++, s += 3) {
+		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+
+		if (lo < 0 || s[2] != (i < 5 ? ':' : '\0'))
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || (v = v * 10 + (uint64_t)(*s - '0')) > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool conf_store(const struct conf_key *k, const char *val, struct dhcp_conf *c)
+{
+	void *f = (char *)c + k->off;
+	size_t n = strlen(val);
+
+	switch (k->kind) {
+	case C_STR:
+		if (n >= k->size)
+			return false;
+		memcpy(f, val, n + 1);
+		return true;
+	case C_ADDR:
+	case C_DNS:
+		if (!n)
+			return true;
+		if (!parse_quad(val, f))
+			return false;
+		/* IPV4DNS1 alone still counts two: the first may be 0.0.0.0 */
+		if (k->kind == C_DNS) {
+			int nth = (int)((k->off - offsetof(struct dhcp_conf, lease.dns)) / 4) + 1;
+
+			c->lease.ndns = c->lease.ndns > nth ? c->lease.ndns : nth;
+		}
+		return true;
+	case C_U32:
+		return parse_u32(val, f);
+	case C_MAC:
+		return parse_mac(val, f);
+	case C_PROTO:
+		*(uint8_t *)f = !strcmp(val, "dhcp") ? DHCP_ACK : 0;
+		return !strcmp(val, "dhcp") || !strcmp(val, "none");
+	default:
+		return true;
+	}
+}
+
+/* One KEY='value' line: value unquoted into val ('\'' is a quote).
+ * Returns the position after the line, or NULL when it is not of that
+ * form. */
+static const char *conf_line(const char *p, char *key, size_t kcap, char *val, size_t vcap)
+{
+	size_t k = 0, v = 0;
+
+	while (*p && *p != '=' && *p != '\n' && k + 1 < kcap)
+		key[k++] = *p++;
+	key[k] = 0;
+	if (p[0] != '=' || p[1] != '\'')
+		return NULL;
+	for (p += 2; v + 1 < vcap; ) {
+		if (*p == '\0' || *p == '\n')
+			return NULL;
+		if (!strncmp(p, "'\\''", 4)) {
+			val[v++] = '\'';
+			p += 4;
+		} else if (*p == '\'') {
+			val[v] = 0;
+			p++;
+			return *p == '\n' ? p + 1 : *p == '\0' ? p : NULL;
+		} else {
+			val[v++] = *p++;
+		}
+	}
+	return NULL;
+}
+
+int dhcp_conf_parse(const char *text, struct dhcp_conf *c, char *err, size_t errcap)
+{
+	const struct errbuf e = { err, errcap };
+	char key[32], val[256];
+	int line = 1;
+
+	memset(c, 0, sizeof *c);
+	if (err && errcap)
+		err[0] = 0;
+	for (const char *p = text; *p; line++) {
+		const char *next = conf_line(p, key, sizeof key, val, sizeof val);
+		size_t i;
+
+		if (!next)
+			return say(&e, -EINVAL, "line %d: expected KEY='value'", line);
+		for (i = 0; i < sizeof conf_keys / sizeof conf_keys[0]; i++)
+			if (!strcmp(conf_keys[i].key, key))
+				break;
+		if (i < sizeof conf_keys / sizeof conf_keys[0] && !conf_store(&conf_keys[i], val, c))
+			return say(&e, -EINVAL, "line %d: %s='%s' is not a valid value", line, key, val);
+		p = next;
+	}
+	if (c->lease.siaddr.s_addr == c->lease.server_id.s_addr)
+		c->lease.siaddr.s_addr = 0;
+	if (!c->ifname[0] || !c->lease.yiaddr.s_addr)
+		return say(&e, -EINVAL, "no DEVICE or IPV4ADDR: not a netswap net-<if>.conf");
+	return 0;
 }

@@ -1,22 +1,13 @@
 /* ipudp.c - IPv4 (RFC 791) and UDP (RFC 768) framing, pure. */
+#include <stdio.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "ipudp.h"
 
 enum { IP_HLEN = 20, UDP_HLEN = 8, IPPROTO_UDP_ = 17, TTL = 64 };
 /* RFC 791 3.1: flags and fragment offset share one 16-bit word. */
 enum { IP_MF = 0x2000, IP_OFFSET_MASK = 0x1fff };
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
 
 /* RFC 1071: ones' complement sum of 16-bit big-endian words, an odd last
  * byte padded with zero. */
@@ -120,4 +111,12 @@ int ipudp_decode(const uint8_t *frame, size_t len, uint16_t dst_port,
 		 const uint8_t **payload, size_t *plen)
 {
 	return ipudp_decode_flags(frame, len, dst_port, 0, payload, plen);
+}
+
+const char *ipv4_text(struct in_addr a, char buf[IPV4_TEXT_LEN])
+{
+	const uint8_t *b = (const uint8_t *)&a.s_addr;
+
+	snprintf(buf, IPV4_TEXT_LEN, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	return buf;
 }

@@ -15,16 +15,52 @@ static int log_debug_on;
 
 void log_open(void)
 {
-	/* The kernel ratelimits writes to /dev/kmsg by default and would drop
-	 * the step messages that explain a failed boot. */
-	int fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		log_fd = fd;
+}
+
+int log_fd_get(void)
+{
+	return log_fd;
+}
+
+void log_use_fd(int fd)
+{
+	if (fd < 0)
+		return;
+	if (log_fd != 2)
+		close(log_fd);
+	log_fd = fd;
+}
+
+#define DEVKMSG "/proc/sys/kernel/printk_devkmsg"
+
+/* The kernel ratelimits writes to /dev/kmsg by default and would drop the
+ * step messages that explain a failed boot; the real system gets its own
+ * setting back (log_unlimit's return value) before the pivot. */
+int log_unlimit(char *saved, int cap)
+{
+	int fd = open(DEVKMSG, O_RDWR | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, saved, (size_t)cap - 1);
+
+	saved[n > 0 ? n : 0] = '\0';
 	if (fd >= 0) {
 		(void)!write(fd, "on\n", 3);
 		close(fd);
 	}
-	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0)
-		log_fd = fd;
+	return n > 0 ? 0 : -1;
+}
+
+void log_restore_limit(const char *saved)
+{
+	int fd = saved[0] ? open(DEVKMSG, O_WRONLY | O_CLOEXEC) : -1;
+
+	if (fd >= 0) {
+		(void)!write(fd, saved, strlen(saved));
+		close(fd);
+	}
 }
 
 void log_set_debug(int on)

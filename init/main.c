@@ -23,6 +23,7 @@
 
 #include "cmdline.h"
 #include "config.h"
+#include "lease.h"
 #include "log.h"
 #include "nbd.h"
 #include "net.h"
@@ -56,6 +57,19 @@ struct boot {
 	int swaps_done;
 	int attempt;
 	long t0;
+	char devkmsg[16];       /* printk_devkmsg before the boot, for the real system */
+	pid_t lease_pid;
+};
+
+/* `<init> <mode> ...`: the helpers the real root can start again from
+ * NETSWAP_RUN_DIR "/init". */
+struct mode {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct mode modes[] = {
+	{ "lease", lease_main },
 };
 
 static void mount_early(void)
@@ -266,6 +280,42 @@ static void start_keeper(struct boot *b, char *argv0)
 			close(live[i].fds[c]);
 }
 
+/* NETSWAP_RUN_DIR/init: the initramfs is deleted at the pivot, and the
+ * real root starts the helpers again from this copy (`init lease`). */
+static void keep_init_binary(void)
+{
+	char buf[8192];
+	ssize_t n;
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int out = open(NETSWAP_RUN_DIR "/.init.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) == 0 && rename(NETSWAP_RUN_DIR "/.init.tmp", NETSWAP_RUN_DIR "/init") == 0)
+		return;
+	warn("cannot copy the init to %s/init; helpers cannot be restarted from the real root",
+	     NETSWAP_RUN_DIR);
+}
+
+/* The lease companion renews the DHCP lease after the pivot (lease.c). */
+static void start_lease(struct boot *b, char *argv0)
+{
+	pid_t pid;
+
+	if (b->lease_pid > 0)
+		return;
+	mkdir(NETSWAP_RUN_DIR, 0755);
+	keep_init_binary();
+	pid = lease_start(&b->net, argv0);
+	if (pid < 0)
+		warn("cannot start the lease companion: %s; the DHCP lease will not be renewed",
+		     strerror(-pid));
+	b->lease_pid = pid;
+}
+
 static int pivot(struct boot *b)
 {
 	return switch_root_check(NEWROOT, b->cfg.init);
@@ -275,13 +325,17 @@ int main(int argc, char **argv)
 {
 	static struct boot b;
 
-	(void)argc;
+	/* Not as PID 1: the kernel hands it stray command-line words. */
+	for (size_t i = 0; getpid() != 1 && argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(argv[1], modes[i].name))
+			return modes[i].run(argc, argv);
 	if (getpid() != 1) {
-		fprintf(stderr, "netswap init: must run as PID 1 of an initramfs\n");
+		fprintf(stderr, "netswap init: must run as PID 1 of an initramfs, or as `init lease [<if>]`\n");
 		return 1;
 	}
 	mount_early();
 	log_open();
+	log_unlimit(b.devkmsg, sizeof(b.devkmsg));
 	b.t0 = log_uptime_ms();
 	for (int i = 0; i < MAX_NBD_DEVICES; i++)
 		b.nbd[i].index = -1;
@@ -300,6 +354,8 @@ int main(int argc, char **argv)
 		info("initramfs done in %ld ms; starting %s (%d NBD device(s))", log_uptime_ms() - b.t0,
 		     b.cfg.init, nbd_count(&b));
 		start_keeper(&b, argv[0]);
+		start_lease(&b, argv[0]);
+		log_restore_limit(b.devkmsg);
 		switch_root(NEWROOT, b.cfg.init, argv);
 		on_failure(&b, "switching to the real root");
 	}

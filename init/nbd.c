@@ -1,5 +1,5 @@
 /* nbd.c - NBD client: connect, handshake (nbd_proto.c), hand the sockets to
- * the kernel through the generic-netlink "nbd" family (or the old ioctls),
+ * the kernel through the generic-netlink "nbd" family,
  * and keep them alive.
  *
  * The keeper must work when the machine is out of memory, because that is
@@ -18,7 +18,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -35,14 +34,6 @@
  * processes, so this is long: a storage server reboot must fit in it. */
 #define DEAD_CONN_TIMEOUT_S 3600
 
-/* The old ioctl interface (include/uapi/linux/nbd.h), spelled out here
- * because that header's flag macros clash with nbd_proto.h's. */
-#define NBD_SET_SOCK        _IO(0xab, 0)
-#define NBD_SET_BLKSIZE     _IO(0xab, 1)
-#define NBD_DO_IT           _IO(0xab, 3)
-#define NBD_SET_SIZE_BLOCKS _IO(0xab, 7)
-#define NBD_SET_TIMEOUT     _IO(0xab, 9)
-#define NBD_SET_FLAGS       _IO(0xab, 10)
 #define RECONNECT_MIN_MS 250
 #define RECONNECT_MAX_MS 5000
 
@@ -301,42 +292,6 @@ static int genl_connect(struct nbd_device *dev, int nfds)
 	return 0;
 }
 
-/* Old kernels without the netlink family: ioctls, and a child that sits
- * in NBD_DO_IT for as long as the device lives. No reconnects there. */
-static int ioctl_connect(struct nbd_device *dev)
-{
-	char path[24];
-	int fd = -1, i;
-	pid_t pid;
-
-	for (i = 0; i < 16 && fd < 0; i++) {
-		snprintf(path, sizeof(path), "/dev/nbd%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd >= 0 && ioctl(fd, NBD_SET_SOCK, dev->fds[0]) < 0) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd < 0)
-		return -ENODEV;
-	dev->index = i - 1;
-	ioctl(fd, NBD_SET_BLKSIZE, (unsigned long)kernel_block_size(&dev->exp));
-	ioctl(fd, NBD_SET_SIZE_BLOCKS, (unsigned long)(dev->exp.size / kernel_block_size(&dev->exp)));
-	ioctl(fd, NBD_SET_FLAGS, (unsigned long)(dev->exp.flags | (dev->read_only ? NBD_FLAG_READ_ONLY : 0)));
-	if (dev->io_timeout)
-		ioctl(fd, NBD_SET_TIMEOUT, (unsigned long)dev->io_timeout);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_NAME, "@nbd-doit");
-		mlockall(MCL_CURRENT | MCL_FUTURE);
-		prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0); /* as the keeper, below */
-		ioctl(fd, NBD_DO_IT);
-		_exit(0);
-	}
-	close(fd);
-	return pid < 0 ? -errno : 0;
-}
-
 /* The server's largest request, if smaller than the kernel's, caps the
  * requests the kernel builds (proto.md: a client that asked for block
  * sizes must honour them; with our patched kernel requests are a page). */
@@ -385,15 +340,15 @@ int nbd_attach(struct nbd_device *dev, int wait_s)
 		goto fail;
 	}
 	rc = genl_connect(dev, n);
-	if (rc == -ENOENT) {
-		warn("no nbd netlink family in this kernel; using the ioctl interface (no reconnects)");
-		rc = ioctl_connect(dev);
-	}
-	if (rc < 0) {
+	/* The old ioctl interface cannot hand a device a new socket: a swap
+	 * on it dies with its first lost connection, so it is not offered. */
+	if (rc == -ENOENT)
+		err("nbd: this kernel has no \"nbd\" generic netlink family (NBD_CMD_CONNECT, Linux 4.12 or later); netswap does not use the ioctls, which cannot reconnect");
+	else if (rc < 0)
 		err("nbd: the kernel refused the connection to %s:%u: %s", dev->host, dev->port,
 		    strerror(-rc));
+	if (rc < 0)
 		goto fail;
-	}
 	snprintf(dev->path, sizeof(dev->path), "/dev/nbd%d", dev->index);
 	honour_max_block(dev);
 	info("%s: %s:%u export '%s', %llu MiB, %d connection(s)%s", dev->path, dev->host,

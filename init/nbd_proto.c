@@ -7,6 +7,7 @@
  * read what it announces.  Section names below refer to doc/proto.md of
  * NetworkBlockDevice/nbd.
  */
+#include "byteorder.h"
 #include "nbd_proto.h"
 
 #include <errno.h>
@@ -36,13 +37,7 @@ struct reply {
 	uint8_t data[REPLY_KEEP];
 };
 
-/* Network byte order (proto.md "Conventions"). */
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, v >> 32); put32(p + 4, v); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
-static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) << 32 | get32(p + 4); }
+/* Network byte order (proto.md "Conventions"): byteorder.h. */
 
 static const struct {
 	uint32_t type;
@@ -208,9 +203,9 @@ static size_t name_length(const char *name)
 
 static void opt_header(uint8_t *p, uint32_t option, uint32_t len)
 {
-	put64(p, NBD_IHAVEOPT);
-	put32(p + 8, option);
-	put32(p + 12, len);
+	put_be64(p, NBD_IHAVEOPT);
+	put_be32(p + 8, option);
+	put_be32(p + 12, len);
 }
 
 /* proto.md "Client flags": NO_ZEROES only if the server offered it; no
@@ -223,7 +218,7 @@ int nbd_client_flags_encode(uint8_t *buf, size_t cap, uint16_t server_flags)
 		return -1;
 	if (server_flags & NBD_FLAG_NO_ZEROES)
 		flags |= NBD_FLAG_C_NO_ZEROES;
-	put32(buf, flags);
+	put_be32(buf, flags);
 	return 4;
 }
 
@@ -237,11 +232,11 @@ int nbd_opt_go_encode(uint8_t *buf, size_t cap, const char *name)
 	if (n > NBD_NAME_MAX || cap < total)
 		return -1;
 	opt_header(buf, NBD_OPT_GO, (uint32_t)(total - 16));
-	put32(buf + 16, (uint32_t)n);
+	put_be32(buf + 16, (uint32_t)n);
 	if (n)
 		memcpy(buf + 20, name, n);
-	put16(buf + 20 + n, 1);
-	put16(buf + 22 + n, NBD_INFO_BLOCK_SIZE);
+	put_be16(buf + 20 + n, 1);
+	put_be16(buf + 22 + n, NBD_INFO_BLOCK_SIZE);
 	return (int)total;
 }
 
@@ -276,11 +271,11 @@ static int read_greeting(struct session *s, uint16_t *hflags)
 	rc = recv_bytes(s, g, 16, "the greeting (expected NBDMAGIC, IHAVEOPT)");
 	if (rc)
 		return rc;
-	if (get64(g) != NBD_MAGIC)
+	if (get_be64(g) != NBD_MAGIC)
 		return report(s, NBD_ERR_PROTO,
 			      "not an NBD server: greeting starts %02x%02x%02x%02x%02x%02x%02x%02x, expected NBDMAGIC (4e42444d41474943)",
 			      g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
-	magic = get64(g + 8);
+	magic = get_be64(g + 8);
 	if (magic == NBD_OLDSTYLE_MAGIC)
 		return report(s, NBD_ERR_OLDSTYLE,
 			      "server speaks oldstyle NBD, not supported; use a newstyle export");
@@ -291,7 +286,7 @@ static int read_greeting(struct session *s, uint16_t *hflags)
 	rc = recv_bytes(s, g + 16, 2, "the handshake flags after IHAVEOPT");
 	if (rc)
 		return rc;
-	*hflags = get16(g + 16);
+	*hflags = get_be16(g + 16);
 	if (!(*hflags & NBD_FLAG_FIXED_NEWSTYLE))
 		return report(s, NBD_ERR_PROTO,
 			      "server does not offer fixed newstyle negotiation (handshake flags 0x%04x), expected NBD_FLAG_FIXED_NEWSTYLE",
@@ -319,10 +314,10 @@ static int read_reply(struct session *s, uint32_t option, struct reply *r)
 	rc = recv_bytes(s, h, sizeof h, "an option reply header (20 bytes)");
 	if (rc)
 		return rc;
-	magic = get64(h);
-	r->option = get32(h + 8);
-	r->type = get32(h + 12);
-	r->len = get32(h + 16);
+	magic = get_be64(h);
+	r->option = get_be32(h + 8);
+	r->type = get_be32(h + 12);
+	r->len = get_be32(h + 16);
 	if (magic != NBD_REP_MAGIC)
 		return report(s, NBD_ERR_PROTO,
 			      "bad option reply magic 0x%016llx, expected 0x0003e889045565a9",
@@ -344,17 +339,17 @@ static int read_reply(struct session *s, uint32_t option, struct reply *r)
 
 static int take_info_export(struct session *s, const struct reply *r)
 {
-	s->exp.size = get64(r->data + 2);
-	s->exp.flags = get16(r->data + 10);
+	s->exp.size = get_be64(r->data + 2);
+	s->exp.flags = get_be16(r->data + 10);
 	s->have_export = true;
 	return NBD_OK;
 }
 
 static int take_info_block_size(struct session *s, const struct reply *r)
 {
-	s->exp.min_block = get32(r->data + 2);
-	s->exp.pref_block = get32(r->data + 6);
-	s->exp.max_block = get32(r->data + 10);
+	s->exp.min_block = get_be32(r->data + 2);
+	s->exp.pref_block = get_be32(r->data + 6);
+	s->exp.max_block = get_be32(r->data + 10);
 	s->exp.block_sizes_advertised = true;
 	return NBD_OK;
 }
@@ -378,7 +373,7 @@ static int take_info(struct session *s, const struct reply *r)
 		return report(s, NBD_ERR_PROTO,
 			      "NBD_REP_INFO of %u bytes, expected at least 2 (the information type)",
 			      r->len);
-	type = get16(r->data);
+	type = get_be16(r->data);
 	for (size_t i = 0; i < sizeof info_table / sizeof info_table[0]; i++) {
 		if (info_table[i].type != type)
 			continue;
@@ -477,8 +472,8 @@ static int opt_export_name(struct session *s)
 		return report(s, NBD_ERR_IO,
 			      "NBD handshake: %s after NBD_OPT_EXPORT_NAME '%s' (server lacks NBD_OPT_GO); expected export size and flags, an old server closes the connection when the export does not exist",
 			      io_error_text(rc), s->shown);
-	s->exp.size = get64(buf);
-	s->exp.flags = get16(buf + 8);
+	s->exp.size = get_be64(buf);
+	s->exp.flags = get_be16(buf + 8);
 	s->exp.used_export_name_fallback = true;
 	s->have_export = true;
 	if (s->no_zeroes)

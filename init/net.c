@@ -29,7 +29,6 @@
 #include "netlink.h"
 #include "template.h"
 
-#define MAX_IFACES 8
 #define DHCP_CLIENT_PORT 68
 #define DHCP_SERVER_PORT 67
 /* First retransmission after 1 s, doubling to 8 s: the RFC's 4 s start
@@ -38,16 +37,11 @@
 #define DHCP_CAP_MS 8000
 #define CARRIER_WAIT_MS 3000
 
-struct iface {
-	char name[IFNAME_LEN];
-	int index;
-	uint8_t mac[6];
-};
-
 enum dhcp_phase { DHCP_SELECTING, DHCP_REQUESTING };
 
 struct dhcp_run {
 	struct iface *ifc;
+	const struct dhcp_io *io;
 	int fd;
 	enum dhcp_phase phase;
 	uint32_t xid;
@@ -56,7 +50,7 @@ struct dhcp_run {
 	struct dhcp_lease offer;
 };
 
-static uint32_t random_u32(void)
+uint32_t net_random_u32(void)
 {
 	uint32_t r = 0;
 
@@ -86,7 +80,17 @@ static int read_sys(const char *ifname, const char *attr, char *buf, size_t cap)
 	return 0;
 }
 
+static bool iface_wanted(const struct netswap_config *cfg, const struct iface *ifc)
+{
+	if (cfg->have_bootif)
+		return !memcmp(cfg->bootif, ifc->mac, 6);
+	if (cfg->ip.device[0])
+		return !strcmp(cfg->ip.device, ifc->name);
+	return true;
+}
+
 struct iface_list {
+	const struct netswap_config *cfg;
 	struct iface *ifs;
 	int n, max;
 };
@@ -104,21 +108,34 @@ static void add_iface(const char *name, void *ctx)
 	if (read_sys(name, "address", buf, sizeof(buf)) || !hwaddr_parse(buf, ifc->mac, 6))
 		return;
 	strcpy(ifc->name, name);
+	/* BOOTIF= and the ip= device pick before the MAX_IFACES cap does, or
+	 * the boot NIC of a machine with many could be left out. */
+	if (!iface_wanted(l->cfg, ifc))
+		return;
 	ifc->index = (int)if_nametoindex(ifc->name);
+	ifc->carrier = false;
 	if (ifc->index > 0)
 		l->n++;
 }
 
-/* Ethernet interfaces, skipping loopback and anything without a MAC. */
-static int list_ifaces(struct iface *out, int max)
+/* The Ethernet interfaces this boot may use (none without a MAC), in
+ * ifindex order: the kernel's order of discovery, eth0 before eth1. */
+static int list_ifaces(const struct netswap_config *cfg, struct iface *out, int max)
 {
-	struct iface_list l = { out, 0, max };
+	struct iface_list l = { cfg, out, 0, max };
 	int fd = open("/sys/class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return 0;
 	dir_each(fd, add_iface, &l);
 	close(fd);
+	for (int i = 1; i < l.n; i++)
+		for (int j = i; j > 0 && out[j].index < out[j - 1].index; j--) {
+			struct iface t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
 	return l.n;
 }
 
@@ -141,11 +158,17 @@ static int prefix_len(struct in_addr mask)
 	return __builtin_popcount(mask.s_addr);
 }
 
-static int rtnl_addr_add(int nl, int index, struct in_addr addr, struct in_addr mask)
+/* No lifetime: the address is permanent, so the kernel never removes the
+ * address swap runs over, whatever becomes of the lease or of the lease
+ * companion (lease.c has the policy). IPv4 has no middle way: a preferred
+ * lifetime counts only with a finite valid one (the kernel reports and
+ * ages both as forever on a permanent address). */
+int net_addr_set(int nl, int index, struct in_addr addr, struct in_addr mask)
 {
 	struct nl_msg m;
 	struct ifaddrmsg *ifa;
 	struct in_addr bcast = { addr.s_addr | ~mask.s_addr };
+	int own = -1, rc;
 
 	nl_start(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
 	ifa = nl_reserve(&m, sizeof(*ifa));
@@ -156,13 +179,19 @@ static int rtnl_addr_add(int nl, int index, struct in_addr addr, struct in_addr 
 	nl_put(&m, IFA_LOCAL, &addr, 4);
 	nl_put(&m, IFA_ADDRESS, &addr, 4);
 	nl_put(&m, IFA_BROADCAST, &bcast, 4);
-	return nl_talk(nl, &m, NULL, 0);
+	if (nl < 0 && (nl = own = nl_open(NETLINK_ROUTE)) < 0)
+		return nl;
+	rc = nl_talk(nl, &m, NULL, 0);
+	if (own >= 0)
+		close(own);
+	return rc;
 }
 
-static int rtnl_default_route(int nl, int index, struct in_addr gw, unsigned char proto)
+int net_default_route(int nl, int index, struct in_addr gw, unsigned char proto)
 {
 	struct nl_msg m;
 	struct rtmsg *rt;
+	int own = -1, rc;
 
 	nl_start(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
 	rt = nl_reserve(&m, sizeof(*rt));
@@ -173,51 +202,60 @@ static int rtnl_default_route(int nl, int index, struct in_addr gw, unsigned cha
 	rt->rtm_type = RTN_UNICAST;
 	nl_put(&m, RTA_GATEWAY, &gw, 4);
 	nl_put_u32(&m, RTA_OIF, (uint32_t)index);
-	return nl_talk(nl, &m, NULL, 0);
+	if (nl < 0 && (nl = own = nl_open(NETLINK_ROUTE)) < 0)
+		return nl;
+	rc = nl_talk(nl, &m, NULL, 0);
+	if (own >= 0)
+		close(own);
+	return rc;
 }
 
-/* Waits for carrier; a NIC that never reports one is still tried. */
-static bool wait_carrier(const struct iface *ifc)
+static bool has_carrier(const struct iface *ifc)
 {
 	char buf[8];
 
-	for (int waited = 0; waited < CARRIER_WAIT_MS; waited += 50) {
-		if (!read_sys(ifc->name, "carrier", buf, sizeof(buf)) && !strcmp(buf, "1"))
-			return true;
-		usleep(50 * 1000);
-	}
-	return false;
+	return !read_sys(ifc->name, "carrier", buf, sizeof(buf)) && !strcmp(buf, "1");
 }
 
-static bool iface_wanted(const struct netswap_config *cfg, const struct iface *ifc)
+/* Waits for carrier on every link at once, CARRIER_WAIT_MS in all (never
+ * past the deadline); a NIC that never reports one is still tried. */
+static void wait_carriers(struct iface *ifs, int n, long deadline)
 {
-	if (cfg->have_bootif)
-		return !memcmp(cfg->bootif, ifc->mac, 6);
-	if (cfg->ip.device[0])
-		return !strcmp(cfg->ip.device, ifc->name);
-	return true;
+	long end = log_uptime_ms() + CARRIER_WAIT_MS;
+	int missing = n;
+
+	if (end > deadline)
+		end = deadline;
+	for (;;) {
+		for (int i = 0; i < n; i++)
+			if (!ifs[i].carrier && has_carrier(&ifs[i])) {
+				ifs[i].carrier = true;
+				missing--;
+			}
+		if (!missing || log_uptime_ms() >= end)
+			break;
+		usleep(50 * 1000);
+	}
+	for (int i = 0; i < n; i++)
+		if (!ifs[i].carrier)
+			warn("%s: no carrier after %d ms, trying anyway", ifs[i].name, CARRIER_WAIT_MS);
 }
 
 /* Brings up the interfaces this boot may use; returns how many. */
-static int links_up(int nl, const struct netswap_config *cfg, struct iface *ifs, int n)
+static int links_up(int nl, struct iface *ifs, int n, long deadline)
 {
 	int kept = 0;
 
 	for (int i = 0; i < n; i++) {
-		int rc;
+		int rc = rtnl_link_up(nl, ifs[i].index);
 
-		if (!iface_wanted(cfg, &ifs[i]))
-			continue;
-		rc = rtnl_link_up(nl, ifs[i].index);
 		if (rc < 0) {
 			warn("%s: cannot bring the link up: %s", ifs[i].name, strerror(-rc));
 			continue;
 		}
 		ifs[kept++] = ifs[i];
 	}
-	for (int i = 0; i < kept; i++)
-		if (!wait_carrier(&ifs[i]))
-			warn("%s: no carrier after %d ms, trying anyway", ifs[i].name, CARRIER_WAIT_MS);
+	wait_carriers(ifs, kept, deadline);
 	return kept;
 }
 
@@ -242,58 +280,81 @@ static void lo_up(int nl)
 		rtnl_link_up(nl, index);
 }
 
-static void state_from_iface(struct net_state *st, const struct iface *ifc)
+static void state_from_iface(struct net_state *st, const struct netswap_config *cfg,
+			     const struct iface *ifc)
 {
 	memset(st, 0, sizeof(*st));
 	strcpy(st->ifname, ifc->name);
+	st->ifindex = ifc->index;
 	memcpy(st->mac, ifc->mac, 6);
 	template_format_mac(ifc->mac, st->mac_text);
+	if (cfg->have_bootif)
+		snprintf(st->bootif, sizeof(st->bootif), "01-%s", st->mac_text);
 }
 
 /* /run/netswap/net-<if>.conf: what the real root needs to know of the
  * boot network, in the format of initramfs-tools' /run/net-<if>.conf. */
-static void write_state_file(const struct netswap_config *cfg, const struct net_state *st,
-			     const struct dhcp_lease *l)
+int net_conf_write(int dirfd, const char *ifname, const uint8_t mac[6], const char *bootif,
+		   const struct dhcp_lease *l)
 {
-	char path[64], text[2048], bootif[24] = "";
-	int len, fd;
+	char path[40], tmp[48], text[2048];
+	int len, fd, rc = 0;
 
-	if (cfg->have_bootif)
-		snprintf(bootif, sizeof(bootif), "01-%s", st->mac_text);
-	mkdir("/run/netswap", 0755);
-	len = dhcp_lease_format(l, st->ifname, st->mac, bootif, text, sizeof(text));
+	len = dhcp_lease_format(l, ifname, mac, bootif, text, sizeof(text));
 	if (len <= 0)
-		return;
-	snprintf(path, sizeof(path), "/run/netswap/net-%s.conf", st->ifname);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		return len < 0 ? len : -EINVAL;
+	snprintf(path, sizeof(path), "net-%s.conf", ifname);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", path);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return;
-	(void)!write(fd, text, (size_t)len);
+		return -errno;
+	if (write(fd, text, (size_t)len) != len)
+		rc = -EIO;
 	close(fd);
+	if (!rc && renameat(dirfd, tmp, dirfd, path) < 0)
+		rc = -errno;
+	if (rc)
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+static void write_state_file(const struct net_state *st, const struct dhcp_lease *l)
+{
+	int rc;
+
+	mkdir(NETSWAP_RUN_DIR, 0755);
+	int dir = open(NETSWAP_RUN_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	rc = dir < 0 ? -errno : net_conf_write(dir, st->ifname, st->mac, st->bootif, l);
+	if (rc < 0)
+		warn("%s/net-%s.conf: cannot write: %s", NETSWAP_RUN_DIR, st->ifname, strerror(-rc));
+	if (dir >= 0)
+		close(dir);
 }
 
 static int apply_config(int nl, struct net_state *st, int index, unsigned char proto)
 {
-	int rc = rtnl_addr_add(nl, index, st->addr, st->netmask);
+	char a[IPV4_TEXT_LEN];
+	int rc = net_addr_set(nl, index, st->addr, st->netmask);
 
 	if (rc < 0) {
-		err("%s: cannot set address %s: %s", st->ifname, inet_ntoa(st->addr), strerror(-rc));
+		err("%s: cannot set address %s: %s", st->ifname, ipv4_text(st->addr, a), strerror(-rc));
 		return -1;
 	}
 	if (st->gateway.s_addr) {
-		rc = rtnl_default_route(nl, index, st->gateway, proto);
+		rc = net_default_route(nl, index, st->gateway, proto);
 		if (rc < 0)
 			warn("%s: cannot add default route via %s: %s", st->ifname,
-			     inet_ntoa(st->gateway), strerror(-rc));
+			     ipv4_text(st->gateway, a), strerror(-rc));
 	}
 	if (st->hostname[0])
-		sethostname(st->hostname, strlen(st->hostname));
-	inet_ntop(AF_INET, &st->addr, st->ip_text, sizeof(st->ip_text));
+		(void)!sethostname(st->hostname, strlen(st->hostname));
+	ipv4_text(st->addr, st->ip_text);
 	st->up = true;
 	return 0;
 }
 
-static int dhcp_socket(const struct iface *ifc)
+static int packet_socket(const struct iface *ifc)
 {
 	struct sockaddr_ll sa = {
 		.sll_family = AF_PACKET,
@@ -318,7 +379,7 @@ static int dhcp_socket(const struct iface *ifc)
 
 /* Receives one frame; *flags gets IPUDP_CSUM_NOT_READY when the kernel
  * left the checksum to the hardware. */
-static ssize_t recv_frame(int fd, uint8_t *frame, size_t cap, unsigned *flags)
+static ssize_t packet_recv(int fd, uint8_t *frame, size_t cap, unsigned *flags)
 {
 	struct iovec iov = { frame, cap };
 	union {
@@ -342,21 +403,45 @@ static ssize_t recv_frame(int fd, uint8_t *frame, size_t cap, unsigned *flags)
 	return n;
 }
 
-static void dhcp_send(struct dhcp_run *r, const char *hostname)
+/* Broadcasts one frame; a failure is only logged, the retransmission
+ * timer tries again. */
+static void packet_send(int fd, const struct iface *ifc, const uint8_t *frame, size_t len)
 {
-	struct dhcp_client c = { .xid = r->xid, .hostname = hostname[0] ? hostname : NULL };
 	struct sockaddr_ll to = {
 		.sll_family = AF_PACKET,
 		.sll_protocol = htons(ETH_P_IP),
-		.sll_ifindex = r->ifc->index,
+		.sll_ifindex = ifc->index,
 		.sll_halen = 6,
 		.sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 	};
+
+	if (sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		debug("%s: DHCP send failed: %s", ifc->name, strerror(errno));
+}
+
+static int packet_poll(struct pollfd *p, int n, int ms)
+{
+	return poll(p, (nfds_t)n, ms);
+}
+
+static void packet_close(int fd)
+{
+	close(fd);
+}
+
+static const struct dhcp_io packet_io = {
+	packet_socket, packet_send, packet_recv, packet_poll, log_uptime_ms, packet_close,
+	net_random_u32,
+};
+
+static void dhcp_send(struct dhcp_run *r, const char *hostname)
+{
+	struct dhcp_client c = { .xid = r->xid, .hostname = hostname[0] ? hostname : NULL };
 	uint8_t payload[600], frame[700];
 	size_t plen, flen;
 
 	memcpy(c.mac, r->ifc->mac, 6);
-	c.secs = (uint16_t)(log_uptime_ms() / 1000);
+	c.secs = (uint16_t)(r->io->now_ms() / 1000);
 	if (r->phase == DHCP_SELECTING)
 		plen = dhcp_encode_discover(payload, sizeof(payload), &c);
 	else
@@ -365,18 +450,17 @@ static void dhcp_send(struct dhcp_run *r, const char *hostname)
 			    DHCP_CLIENT_PORT, DHCP_SERVER_PORT);
 	if (!plen || !flen)
 		return;
-	if (sendto(r->fd, frame, flen, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		debug("%s: DHCP send failed: %s", r->ifc->name, strerror(errno));
+	r->io->send(r->fd, r->ifc, frame, flen);
 	debug("%s: DHCP %s sent (xid %08x)", r->ifc->name,
 	      r->phase == DHCP_SELECTING ? "DISCOVER" : "REQUEST", r->xid);
-	r->next_send_ms = log_uptime_ms() +
-			  dhcp_backoff_ms(r->attempt++, DHCP_BASE_MS, DHCP_CAP_MS, random_u32());
+	r->next_send_ms = r->io->now_ms() +
+			  dhcp_backoff_ms(r->attempt++, DHCP_BASE_MS, DHCP_CAP_MS, r->io->random());
 }
 
 static void dhcp_restart(struct dhcp_run *r, const char *hostname)
 {
 	r->phase = DHCP_SELECTING;
-	r->xid = random_u32();
+	r->xid = r->io->random();
 	r->attempt = 0;
 	dhcp_send(r, hostname);
 }
@@ -389,7 +473,7 @@ static int dhcp_receive(struct dhcp_run *r, const char *hostname, struct dhcp_le
 	char why[160];
 	size_t plen;
 	unsigned flags;
-	ssize_t n = recv_frame(r->fd, frame, sizeof(frame), &flags);
+	ssize_t n = r->io->recv(r->fd, frame, sizeof(frame), &flags);
 	int type;
 
 	if (n <= 0 ||
@@ -400,16 +484,27 @@ static int dhcp_receive(struct dhcp_run *r, const char *hostname, struct dhcp_le
 		warn("%s: ignoring a malformed DHCP reply: %s", r->ifc->name, why);
 	if (type <= 0)
 		return 0;
-	if (r->phase == DHCP_SELECTING && type == 2) {
+	if (r->phase == DHCP_SELECTING && type == DHCP_OFFER) {
 		r->offer = *lease;
 		r->phase = DHCP_REQUESTING;
 		r->attempt = 0;
 		dhcp_send(r, hostname);
-	} else if (r->phase == DHCP_REQUESTING && type == 5) {
+		return 0;
+	}
+	/* The REQUEST named one server (option 54): another server's ACK or
+	 * NAK to the same xid is not the answer (RFC 2131 4.3.2). */
+	if (r->phase != DHCP_REQUESTING || lease->server_id.s_addr != r->offer.server_id.s_addr) {
+		if (r->phase == DHCP_REQUESTING)
+			debug("%s: DHCP reply from a server we did not choose; ignored", r->ifc->name);
+		return 0;
+	}
+	if (type == DHCP_ACK)
 		return 1;
-	} else if (r->phase == DHCP_REQUESTING && type == 6) {
+	if (type == DHCP_NAK) {
+		char s[IPV4_TEXT_LEN];
+
 		warn("%s: DHCP server %s refused the offered address (NAK); starting over",
-		     r->ifc->name, inet_ntoa(lease->server_id));
+		     r->ifc->name, ipv4_text(lease->server_id, s));
 		dhcp_restart(r, hostname);
 	}
 	return 0;
@@ -417,6 +512,8 @@ static int dhcp_receive(struct dhcp_run *r, const char *hostname, struct dhcp_le
 
 static void state_from_lease(struct net_state *st, const struct dhcp_lease *l)
 {
+	st->lease = *l;
+	st->lease_ms = log_uptime_ms();
 	st->addr = l->yiaddr;
 	st->netmask = l->subnet.s_addr ? l->subnet : (struct in_addr){ htonl(0xffffff00) };
 	st->gateway = l->router;
@@ -427,20 +524,19 @@ static void state_from_lease(struct net_state *st, const struct dhcp_lease *l)
 	snprintf(st->root_path, sizeof(st->root_path), "%s", l->root_path);
 }
 
-static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs, int n,
-		    struct net_state *st)
+int net_dhcp_exchange(const struct netswap_config *cfg, struct iface *ifs, int n,
+		      long deadline, const struct dhcp_io *io, struct dhcp_lease *lease)
 {
 	struct dhcp_run runs[MAX_IFACES];
 	struct pollfd pfd[MAX_IFACES];
-	struct dhcp_lease lease;
-	long deadline = log_uptime_ms() + cfg->timeout * 1000L;
 	int live = 0, won = -1;
 
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && live < MAX_IFACES; i++) {
 		struct dhcp_run *r = &runs[live];
 
 		r->ifc = &ifs[i];
-		r->fd = dhcp_socket(&ifs[i]);
+		r->io = io;
+		r->fd = io->open(&ifs[i]);
 		if (r->fd < 0) {
 			warn("%s: no packet socket: %s", ifs[i].name, strerror(errno));
 			continue;
@@ -449,8 +545,9 @@ static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs,
 		dhcp_restart(r, cfg->ip.hostname);
 		live++;
 	}
+	/* One deadline for the whole exchange, NAKs and restarts included. */
 	while (won < 0 && live > 0) {
-		long now = log_uptime_ms(), wait = deadline - now;
+		long now = io->now_ms(), wait = deadline - now;
 
 		if (wait <= 0)
 			break;
@@ -460,29 +557,39 @@ static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs,
 			if (runs[i].next_send_ms - now < wait)
 				wait = runs[i].next_send_ms - now;
 		}
-		if (poll(pfd, (nfds_t)live, (int)(wait > 0 ? wait : 0)) < 0 && errno != EINTR)
+		if (io->wait(pfd, live, (int)(wait > 0 ? wait : 0)) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < live && won < 0; i++)
-			if ((pfd[i].revents & POLLIN) && dhcp_receive(&runs[i], cfg->ip.hostname, &lease))
-				won = i;
+			if ((pfd[i].revents & POLLIN) && dhcp_receive(&runs[i], cfg->ip.hostname, lease))
+				won = (int)(runs[i].ifc - ifs);
 	}
 	for (int i = 0; i < live; i++)
-		close(runs[i].fd);
-	if (won < 0) {
+		io->close(runs[i].fd);
+	if (won < 0)
 		err("no DHCP answer on %d interface(s) within netswap.timeout=%d s; expected a DHCP server on the boot network",
 		    live, cfg->timeout);
+	return won;
+}
+
+static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs, int n,
+		    long deadline, struct net_state *st)
+{
+	struct dhcp_lease lease;
+	char srv[IPV4_TEXT_LEN], gw[IPV4_TEXT_LEN];
+	int won = net_dhcp_exchange(cfg, ifs, n, deadline, &packet_io, &lease);
+
+	if (won < 0)
 		return -1;
-	}
-	state_from_iface(st, runs[won].ifc);
+	state_from_iface(st, cfg, &ifs[won]);
 	state_from_lease(st, &lease);
 	if (cfg->ip.hostname[0])
 		snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
-	if (apply_config(nl, st, runs[won].ifc->index, RTPROT_DHCP) < 0)
+	if (apply_config(nl, st, ifs[won].index, RTPROT_DHCP) < 0)
 		return -1;
-	write_state_file(cfg, st, &lease);
+	write_state_file(st, &lease);
 	info("%s: DHCP lease %s/%d from %s, gateway %s, lease %u s%s%s", st->ifname, st->ip_text,
-	     prefix_len(st->netmask), inet_ntoa(lease.server_id),
-	     st->gateway.s_addr ? inet_ntoa(st->gateway) : "none", lease.lease_secs,
+	     prefix_len(st->netmask), ipv4_text(lease.server_id, srv),
+	     st->gateway.s_addr ? ipv4_text(st->gateway, gw) : "none", lease.lease_secs,
 	     st->root_path[0] ? ", root-path " : "", st->root_path);
 	return 0;
 }
@@ -491,17 +598,10 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 			 struct net_state *st)
 {
 	struct dhcp_lease l;
+	char gw[IPV4_TEXT_LEN];
+	int pick = net_static_pick(ifs, n);
 
-	/* With several links and no device named, the first one with carrier. */
-	int pick = 0;
-	char buf[8];
-
-	for (int i = 0; i < n; i++)
-		if (!read_sys(ifs[i].name, "carrier", buf, sizeof(buf)) && !strcmp(buf, "1")) {
-			pick = i;
-			break;
-		}
-	state_from_iface(st, &ifs[pick]);
+	state_from_iface(st, cfg, &ifs[pick]);
 	st->addr = cfg->ip.client;
 	st->netmask = cfg->ip.netmask;
 	st->gateway = cfg->ip.gateway;
@@ -518,15 +618,28 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 	l.dns[1] = cfg->ip.dns[1];
 	l.ndns = !!cfg->ip.dns[0].s_addr + !!cfg->ip.dns[1].s_addr;
 	snprintf(l.hostname, sizeof(l.hostname), "%s", st->hostname);
-	write_state_file(cfg, st, &l);
+	write_state_file(st, &l);
 	info("%s: static address %s/%d, gateway %s", st->ifname, st->ip_text,
-	     prefix_len(st->netmask), st->gateway.s_addr ? inet_ntoa(st->gateway) : "none");
+	     prefix_len(st->netmask), st->gateway.s_addr ? ipv4_text(st->gateway, gw) : "none");
+	return 0;
+}
+
+/* BOOTIF= or the ip= device left one candidate; with several, the first
+ * (lowest ifindex) that has carrier, else the first: the same NIC on
+ * every boot, not whichever link came up first. */
+int net_static_pick(const struct iface *ifs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (ifs[i].carrier)
+			return i;
 	return 0;
 }
 
 int net_up(const struct netswap_config *cfg, struct net_state *st)
 {
 	struct iface ifs[MAX_IFACES];
+	/* netswap.timeout bounds the carrier wait and the whole DHCP exchange */
+	long deadline = log_uptime_ms() + cfg->timeout * 1000L;
 	int nl, n, rc;
 
 	if (st->up)
@@ -541,7 +654,7 @@ int net_up(const struct netswap_config *cfg, struct net_state *st)
 		return -1;
 	}
 	lo_up(nl);
-	n = links_up(nl, cfg, ifs, list_ifaces(ifs, MAX_IFACES));
+	n = links_up(nl, ifs, list_ifaces(cfg, ifs, MAX_IFACES), deadline);
 	if (n == 0) {
 		describe_missing_iface(cfg);
 		close(nl);
@@ -550,7 +663,7 @@ int net_up(const struct netswap_config *cfg, struct net_state *st)
 	if (cfg->ip.mode == IP_STATIC)
 		rc = static_config(nl, cfg, ifs, n, st);
 	else
-		rc = dhcp_all(nl, cfg, ifs, n, st);
+		rc = dhcp_all(nl, cfg, ifs, n, deadline, st);
 	close(nl);
 	return rc;
 }

@@ -9,7 +9,12 @@
 
 int nl_open(int protocol)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	return nl_open_groups(protocol, 0);
+}
+
+int nl_open_groups(int protocol, uint32_t groups)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = groups };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
 
 	if (fd < 0)
@@ -113,6 +118,10 @@ int nl_talk(int fd, struct nl_msg *m, void *reply, size_t cap)
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				/* NLMSG_OK vouched for the header only */
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EBADMSG;
 				return e->error ? e->error : got;
 			}
 			if (h->nlmsg_type == NLMSG_DONE)

@@ -17,6 +17,8 @@ struct nl_msg {
 };
 
 int nl_open(int protocol);
+/* A socket that also hears the multicast groups (RTMGRP_* bits). */
+int nl_open_groups(int protocol, uint32_t groups);
 void nl_start(struct nl_msg *m, uint16_t type, uint16_t flags);
 void *nl_reserve(struct nl_msg *m, size_t len);
 int nl_put(struct nl_msg *m, uint16_t type, const void *data, size_t len);

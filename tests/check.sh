@@ -28,6 +28,7 @@ step build make -s kernel stock-kernel initramfs testroot || {
 step unit make -s unit
 step nbd-live bash tests/unit/nbd_live.sh
 step dhcp-live bash tests/unit/dhcp_live.sh
+step lease-live bash tests/unit/lease_live.sh "$OUT/init"
 step initramfs-reproducible bash tests/initramfs_repro.sh
 step fuzz make -s fuzz-check
 for t in ${E2E_TESTS:-tests/e2e/*.sh}; do

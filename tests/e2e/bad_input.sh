@@ -25,6 +25,7 @@ cases=(
 	"badport|netswap=nbd:10.0.2.2:99999 $ROOT|bad parameter netswap=nbd:10.0.2.2:99999: bad port '99999', expected 1-65535|$RETRY"
 	"badip|ip=10.0.2.300::10.0.2.2:255.255.255.0::eth0:off netswap=nbd:$S/swap $ROOT|bad parameter ip=10.0.2.300.*client-ip|$RETRY"
 	"badopt|netswap=nbd:$S/swap:prio=high $ROOT|bad parameter netswap=.*prio|$RETRY"
+	"ipv6|netswap=nbd:[fd00::1]:10809/swap $ROOT|bad parameter netswap=nbd:\\[fd00::1\\]:10809/swap: IPv6 server '\\[fd00::1\\]' is not supported yet \\(IPv4 only\\)|$RETRY"
 	"badonfail|netswap.onfail=sometimes netswap=nbd:$S/swap $ROOT|bad parameter netswap.onfail=sometimes.*retry, shell or reboot|$RETRY"
 	"refused|netswap=nbd:$S/nosuchexport $ROOT|server refused export 'nosuchexport': NBD_REP_ERR_UNKNOWN|$RETRY"
 	"closed|netswap=nbd:10.0.2.2:$p_close/swap $ROOT|export 'swap': NBD handshake: connection closed by the server|$RETRY"

@@ -19,4 +19,6 @@ console_has node "TESTROOT: keeper=[0-9]+ argv0=@" || fail "no keeper with '@' i
 console_has node "TESTROOT: initramfs_left=\[(newroot )?\]" ||
 	fail "initramfs files left: $(console_line node initramfs_left)"
 console_has node "TESTROOT: net: DEVICE='eth0'" || fail "no /run/netswap/net-eth0.conf for the real root"
+console_has node "TESTROOT: lease=1$" || fail "no lease companion @netswap-lease in the real root after a DHCP boot"
+console_has node "netswap: eth0: keeping the DHCP lease of 10\.0\.2\.15 \(86400 s\)" || fail "the lease companion did not say what it keeps"
 pass "$(console_line node 'initramfs done in' | sed 's/.*netswap: //')"

@@ -13,6 +13,7 @@ console_has node "netswap: eth0: static address 10\.0\.2\.77/24, gateway 10\.0\.
 console_has node "netswap: .*DHCP" && fail "DHCP was used despite a static ip="
 console_has node "TESTROOT: net: PROTO='none'" || fail "state file does not say PROTO=none"
 console_has node "TESTROOT: hostname=node77" || fail "hostname not set from ip="
+console_has node "TESTROOT: lease=0$" || fail "a lease companion runs after a static ip=: $(console_line node 'TESTROOT: lease=')"
 console_has node "TESTROOT: net: IPV4ADDR='10.0.2.77'" || fail "state file lacks the address"
 console_has node "TESTROOT: swaps=/dev/nbd0:partition:prio=5" || fail "no swap with prio=5: $(console_line node "TESTROOT: swaps=")"
 console_has node "TESTROOT: root=/dev/nbd1 ext4" || fail "dracut-style root not mounted: $(console_line node "TESTROOT: root=")"

@@ -2,8 +2,10 @@
  *
  * Each input is tried as a BOOTP payload (with the xid and chaddr taken
  * from the input itself, so the fuzzer gets past "not for us") and as an
- * IPv4 frame.  A parsed lease must format and turn into a REQUEST; a frame
- * we encode must decode to the same payload.
+ * IPv4 frame.  A parsed lease must format, read back (dhcp_conf_parse) to
+ * the same text, give ordered timers, and turn into a REQUEST; a frame we
+ * encode must decode to the same payload; the input as text must not crash
+ * dhcp_conf_parse.
  *
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinit \
  *     tests/fuzz/fuzz_dhcp.c init/dhcp.c init/ipudp.c
@@ -35,6 +37,23 @@ static void check_strings(const struct dhcp_lease *l)
 	REQUIRE(l->ndns >= 0 && l->ndns <= 3);
 }
 
+static void check_timers(const struct dhcp_lease *l)
+{
+	struct dhcp_timers t;
+	uint32_t e[] = { 0, l->renew_secs, l->rebind_secs, l->lease_secs, l->lease_secs / 2,
+			 l->lease_secs - 1, 0xffffffffu };
+
+	dhcp_timers(l, &t);
+	REQUIRE(t.expiry == DHCP_LEASE_INFINITE ? t.t1 == t.expiry && t.t2 == t.expiry
+						 : t.t1 <= t.t2 && t.t2 <= t.expiry);
+	for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
+		uint32_t w = dhcp_next_request(&t, e[i]);
+
+		if (t.expiry != DHCP_LEASE_INFINITE && e[i] < t.expiry)
+			REQUIRE(w > 0 && w <= t.expiry - e[i]);
+	}
+}
+
 static void parse_and_use(const uint8_t *b, size_t n)
 {
 	struct dhcp_client c = { n >= 8 ? be32(b + 4) : 0, { 0 }, 0, NULL };
@@ -60,6 +79,17 @@ static void parse_and_use(const uint8_t *b, size_t n)
 	REQUIRE(f == -ENOSPC || (f > 0 && (size_t)f == strlen(small)));
 	c.hostname = l.hostname;
 	REQUIRE(dhcp_encode_request(req, sizeof req, &c, &l) >= DHCP_MSG_MIN);
+	check_timers(&l);
+	f = dhcp_lease_format(&l, "eth0", c.mac, "01-52-54-00-12-34-56", out, sizeof out);
+	if (l.yiaddr.s_addr) {
+		static char again[4096];
+		struct dhcp_conf conf;
+
+		REQUIRE(dhcp_conf_parse(out, &conf, err, sizeof err) == 0);
+		REQUIRE(dhcp_lease_format(&conf.lease, conf.ifname, conf.mac, conf.bootif,
+					  again, sizeof again) == f);
+		REQUIRE(strcmp(again, out) == 0);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -68,6 +98,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *pl;
 	size_t plen, n;
 
+	static char text[8192];
+	struct dhcp_conf conf;
+	char err[160];
+
+	if (size < sizeof text) {
+		memcpy(text, data, size);
+		text[size] = 0;
+		if (dhcp_conf_parse(text, &conf, err, sizeof err) == 0)
+			REQUIRE(conf.ifname[0] && conf.lease.yiaddr.s_addr);
+		REQUIRE(memchr(err, 0, sizeof err) != NULL);
+	}
 	parse_and_use(data, size);
 	if (ipudp_decode(data, size, DHCP_CLIENT_PORT, &pl, &plen) == 1) {
 		REQUIRE(pl >= data + 28 && pl + plen <= data + size);

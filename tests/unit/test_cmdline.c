@@ -265,19 +265,23 @@ static void test_dracut_style(void)
 	CHECK(cfg.debug);
 }
 
-static void test_ipv6_servers(void)
+/* IPv6 is not implemented past the parser: every place that takes a
+ * server refuses [v6] by name rather than booting into a dead end. */
+static void test_ipv6_servers_refused(void)
 {
-	CHECK(clean("netswap=nbd:[fd00::1]:10809/swap netswap=nbd:[fe80::1%eth0]:swap:prio=5 "
-		    "root=nfs:[2001:db8::10]:/srv/root"));
-	CHECK_EQ(cfg.nswaps, 2);
-	CHECK_STR(cfg.swaps[0].target.host, "fd00::1");
-	CHECK_EQ(cfg.swaps[0].target.port, 10809);
-	CHECK_STR(cfg.swaps[0].target.export_name, "swap");
-	CHECK_STR(cfg.swaps[1].target.host, "fe80::1%eth0");
-	CHECK_STR(cfg.swaps[1].target.export_name, "swap");
-	CHECK_EQ(cfg.swaps[1].prio, 5);
-	CHECK_STR(cfg.root.nfs_server, "2001:db8::10");
-	CHECK_STR(cfg.root.nfs_path, "/srv/root");
+	const char *no6 = "IPv6 server '[fd00::1]' is not supported yet (IPv4 only), expected an IPv4 address or dhcp";
+	struct root_spec r;
+	struct cmdline_error e;
+
+	CHECK(one_error("netswap=nbd:[fd00::1]:10809/swap", "netswap", no6));
+	CHECK_EQ(cfg.nswaps, 0);
+	CHECK(one_error("netswap=nbd:[fe80::1%eth0]:swap:prio=5", "netswap",
+			"IPv6 server '[fe80::1%eth0]' is not supported yet"));
+	CHECK(one_error("root=nbd:[fd00::1]:10809/root", "root", no6));
+	CHECK(one_error("root=nfs:[fd00::1]:/srv/root", "root", no6));
+	CHECK(one_error("netswap=nbd:[fe80::1:10809", "netswap", "IPv6 server '[fe80::1:10809' is not supported yet"));
+	CHECK_EQ(cmdline_parse_root_path("[fd00::1]:/srv/root", &r, &e), -1);
+	CHECK(strstr(e.expected, no6) != NULL);
 }
 
 static void test_root_dhcp_line(void)
@@ -646,13 +650,9 @@ static void test_netswap_servers(void)
 	CHECK(clean("netswap=nbd:dhcp:swap"));
 	CHECK(swap0()->target.host_is_dhcp);
 	CHECK_STR(swap0()->target.host, "dhcp");
-	CHECK(clean("netswap=nbd:[::1]:10809"));
-	CHECK_STR(swap0()->target.host, "::1");
+	CHECK(clean("netswap=nbd:10.0.0.1:swap"));
+	CHECK_STR(swap0()->target.host, "10.0.0.1");
 	CHECK(!swap0()->target.host_is_dhcp);
-	CHECK(clean("netswap=nbd:[2001:db8:0:0:0:0:0:1]:swap"));
-	CHECK_STR(swap0()->target.host, "2001:db8:0:0:0:0:0:1");
-	CHECK(clean("netswap=nbd:[::ffff:10.0.0.1]:swap"));
-	CHECK_STR(swap0()->target.host, "::ffff:10.0.0.1");
 }
 
 static void test_netswap_export_length(void)
@@ -681,7 +681,7 @@ static void test_netswap_errors(void)
 		{ "netswap=nfs:10.0.0.1:/swap", "expected 'nbd:' at the start" },
 		{ "netswap=NBD:10.0.0.1:swap", "expected 'nbd:'" },
 		{ "netswap=nbd:", "empty server" },
-		{ "netswap=nbd::10809", "empty server, expected an IPv4 address, [IPv6] or dhcp" },
+		{ "netswap=nbd::10809", "empty server, expected an IPv4 address or dhcp" },
 		{ "netswap=nbd:10.0.0.1", "missing port or export after the server" },
 		{ "netswap=nbd:10.0.0.1:", "missing port or export" },
 		{ "netswap=nbd:10.0.0.1:0", "bad port '0', expected 1-65535" },
@@ -697,14 +697,6 @@ static void test_netswap_errors(void)
 		{ "netswap=nbd:server.lan:10809", "bad server 'server.lan'" },
 		{ "netswap=nbd:fe80::1:10809", "bad server 'fe80'" },
 		{ "netswap=nbd:10.0.0.300:10809", "bad server '10.0.0.300'" },
-		{ "netswap=nbd:[fe80::1:10809", "unclosed '['" },
-		{ "netswap=nbd:[fe80::zz]:10809", "bad IPv6 server 'fe80::zz'" },
-		{ "netswap=nbd:[10.0.0.1]:10809", "bad IPv6 server" },
-		{ "netswap=nbd:[]:10809", "bad IPv6 server" },
-		{ "netswap=nbd:[fe80::1]x:10809", "expected ':' after server" },
-		{ "netswap=nbd:[fe80::1%]:swap", "bad interface in server" },
-		{ "netswap=nbd:[fe80::1%abcdefghijklmnop]:swap", "bad interface" },
-		{ "netswap=nbd:[fe80::1]", "missing port or export" },
 		{ "netswap=nbd:10.0.0.1:10809:cnns=2", "unknown option 'cnns'" },
 		{ "netswap=nbd:10.0.0.1:swap:prio=1,cnns=2", "unknown option 'cnns'" },
 		{ "netswap=nbd:10.0.0.1:swap:cnns=2", "unknown option 'cnns'" },
@@ -739,9 +731,9 @@ static void test_netswap_server_too_long(void)
 {
 	char line[256];
 
-	snprintf(line, sizeof(line), "netswap=nbd:[%s]:swap",
-		 "fe80::1%abcdefghijklmnabcdefghijklmnabcdefghijklmnabcdefghijklmn");
-	CHECK(one_error(line, "netswap", "server address too long, expected at most 63"));
+	snprintf(line, sizeof(line), "netswap=nbd:%s:swap",
+		 "10.0.0.1abcdefghijklmnabcdefghijklmnabcdefghijklmnabcdefghijklmn");
+	CHECK(one_error(line, "netswap", "bad server '10.0.0.1abcdefghijklmnabcdefghijklmnabcd...', expected an IPv4 address or dhcp"));
 }
 
 static void test_error_format(void)
@@ -805,9 +797,6 @@ static void test_root_nbd(void)
 	CHECK_EQ(cfg.root.nbd.port, 2000);
 	CHECK_STR(cfg.root.nbd.export_name, "");
 
-	CHECK(clean("root=nbd:[fd00::1]:10809/root"));
-	CHECK_STR(cfg.root.nbd.host, "fd00::1");
-
 	CHECK(clean("root=nbd:dhcp:10809:ext4::-name,root-${hostname}"));
 	CHECK(cfg.root.nbd.host_is_dhcp);
 	CHECK_STR(cfg.root.nbd.export_name, "root-${hostname}");
@@ -848,9 +837,6 @@ static void test_root_nfs(void)
 	CHECK_STR(cfg.root.nfs_path, "/srv/root");
 	CHECK(clean("root=nfs:dhcp:/srv/root"));
 	CHECK_STR(cfg.root.nfs_server, "dhcp");
-	CHECK(clean("root=nfs:[fd00::1]:/"));
-	CHECK_STR(cfg.root.nfs_server, "fd00::1");
-	CHECK_STR(cfg.root.nfs_path, "/");
 }
 
 static void test_root_dev_and_dhcp(void)
@@ -911,7 +897,7 @@ static void test_root_errors(void)
 		{ "root=nfs:10.0.0.1:", "missing path" },
 		{ "root=nfs:10.0.0.1:srv/root", "NFS path 'srv/root' is not absolute" },
 		{ "root=nfs:nfs.lan:/srv", "bad server 'nfs.lan'" },
-		{ "root=nfs:[fd00::1:/srv", "unclosed '['" },
+		{ "root=nfs:[fd00::1:/srv", "IPv6 server '[fd00::1:/srv' is not supported yet" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1087,9 +1073,6 @@ static void test_root_path_forms(void)
 
 	CHECK_EQ(cmdline_parse_root_path("/srv/nfsroot,nolock", &r, &e), 0);
 	CHECK_STR(r.nfs_options, "nolock");
-
-	CHECK_EQ(cmdline_parse_root_path("[fd00::1]:/srv/root", &r, &e), 0);
-	CHECK_STR(r.nfs_server, "fd00::1");
 }
 
 static void test_root_path_warning(void)
@@ -1163,7 +1146,7 @@ int main(void)
 	RUN(test_pxe_cluster_node);
 	RUN(test_thin_client_static);
 	RUN(test_dracut_style);
-	RUN(test_ipv6_servers);
+	RUN(test_ipv6_servers_refused);
 	RUN(test_root_dhcp_line);
 	RUN(test_netswap_appends);
 	RUN(test_netswap_limit);

@@ -825,6 +825,116 @@ static void test_encode_parse_roundtrip(void)
 	CHECK_STR(ip(l.server_id), "10.1.2.1");
 }
 
+/* RENEWING/REBINDING REQUEST (RFC 2131 4.3.2): ciaddr is ours, the
+ * broadcast flag is clear, no requested-IP and no server-id option. */
+static void test_encode_renew(void)
+{
+	struct dhcp_client c = { 0x0badcafe, { 0x52, 0x54, 0, 0x12, 0x34, 0x56 }, 0, "node42" };
+	struct in_addr me, none = { 0 };
+	struct dhcp_lease l;
+	uint8_t b[DHCP_MSG_MAX];
+	const uint8_t *o;
+	size_t n, ol = 0;
+
+	inet_pton(AF_INET, "10.99.0.42", &me);
+	CHECK_EQ(dhcp_encode_renew(b, sizeof b, &c, none), 0);
+	n = dhcp_encode_renew(b, sizeof b, &c, me);
+	CHECK_EQ(n, 300);
+	CHECK_EQ(b[0], 1);
+	CHECK_EQ(be32(b + 4), c.xid);
+	CHECK_EQ(b[10], 0);                     /* no BROADCAST flag */
+	CHECK(memcmp(b + 12, "\x0a\x63\x00\x2a", 4) == 0);   /* ciaddr */
+	CHECK(memcmp(b + 16, "\0\0\0\0\0\0\0\0\0\0\0\0", 12) == 0);
+	o = find_opt(b, n, 53, &ol);
+	CHECK(o && ol == 1 && o[0] == DHCP_REQUEST);
+	CHECK(find_opt(b, n, 50, &ol) == NULL);
+	CHECK(find_opt(b, n, 54, &ol) == NULL);
+	o = find_opt(b, n, 61, &ol);
+	CHECK(o && ol == 7 && memcmp(o + 1, c.mac, 6) == 0);
+	for (size_t cap = 0; cap < n; cap++)
+		CHECK_EQ(dhcp_encode_renew(b, cap, &c, me), 0);
+	/* mirrored as a server's ACK, it parses */
+	n = dhcp_encode_renew(b, sizeof b, &c, me);
+	b[0] = 2;
+	b[242] = DHCP_ACK;
+	memcpy(b + 16, &me, 4);
+	CHECK_EQ(dhcp_parse_reply(b, n, c.xid, c.mac, &l), -1);    /* no server id */
+}
+
+/* ---- lease timers ---- */
+
+/* dnsmasq's ACK carries T1 1800 and T2 3150 for a 3600 s lease. */
+static void test_timers_captured(void)
+{
+	struct dhcp_lease l;
+	struct dhcp_timers t;
+
+	CHECK_EQ(parse_fixture("dnsmasq-ack.bin", "udhcpc-request.bin", MAC_MAIN, &l), DHCP_ACK);
+	CHECK_EQ(l.lease_secs, 3600);
+	CHECK_EQ(l.renew_secs, 1800);
+	CHECK_EQ(l.rebind_secs, 3150);
+	dhcp_timers(&l, &t);
+	CHECK_EQ(t.t1, 1800);
+	CHECK_EQ(t.t2, 3150);
+	CHECK_EQ(t.expiry, 3600);
+	CHECK_EQ(dhcp_lease_phase(&t, 0), DHCP_BOUND);
+	CHECK_EQ(dhcp_lease_phase(&t, 1799), DHCP_BOUND);
+	CHECK_EQ(dhcp_lease_phase(&t, 1800), DHCP_RENEWING);
+	CHECK_EQ(dhcp_lease_phase(&t, 3150), DHCP_REBINDING);
+	CHECK_EQ(dhcp_lease_phase(&t, 3600), DHCP_EXPIRED);
+	CHECK_EQ(dhcp_next_request(&t, 0), 1800);
+	CHECK_EQ(dhcp_next_request(&t, 1000), 800);
+	CHECK_EQ(dhcp_next_request(&t, 1800), 675);     /* half of 1350 to T2 */
+	CHECK_EQ(dhcp_next_request(&t, 3100), 50);      /* 60 s minimum, cut at T2 */
+	CHECK_EQ(dhcp_next_request(&t, 3150), 225);     /* half of 450 to expiry */
+	CHECK_EQ(dhcp_next_request(&t, 3500), 60);
+	CHECK_EQ(dhcp_next_request(&t, 3580), 20);      /* cut at expiry */
+	CHECK_EQ(dhcp_next_request(&t, 3600), DHCP_RETRY_MIN_S);
+	CHECK_EQ(dhcp_next_request(&t, 999999), DHCP_RETRY_MIN_S);
+}
+
+static void test_timers_defaults(void)
+{
+	struct dhcp_lease l;
+	struct dhcp_timers t;
+
+	memset(&l, 0, sizeof l);
+	l.lease_secs = 120;                     /* dnsmasq's shortest lease */
+	dhcp_timers(&l, &t);
+	CHECK_EQ(t.t1, 60);
+	CHECK_EQ(t.t2, 105);
+	CHECK_EQ(t.expiry, 120);
+	CHECK_EQ(dhcp_next_request(&t, 60), 45);        /* RENEWING: once, then T2 */
+	CHECK_EQ(dhcp_next_request(&t, 105), 15);       /* REBINDING: once, then expiry */
+	/* a server's T1/T2 out of order, or past the lease: the defaults */
+	l.renew_secs = 100;
+	l.rebind_secs = 90;
+	dhcp_timers(&l, &t);
+	CHECK_EQ(t.t1, 60);
+	CHECK_EQ(t.t2, 105);
+	l.renew_secs = 30;
+	l.rebind_secs = 120;
+	dhcp_timers(&l, &t);
+	CHECK_EQ(t.t1, 60);
+	l.rebind_secs = 100;
+	dhcp_timers(&l, &t);
+	CHECK_EQ(t.t1, 30);
+	CHECK_EQ(t.t2, 100);
+	/* the largest finite lease does not overflow 7/8 */
+	memset(&l, 0, sizeof l);
+	l.lease_secs = 0xfffffffe;
+	dhcp_timers(&l, &t);
+	CHECK_EQ(t.t2, 0xdffffffe);
+	/* infinite and absent leases: nothing to renew */
+	l.lease_secs = DHCP_LEASE_INFINITE;
+	dhcp_timers(&l, &t);
+	CHECK_EQ(dhcp_lease_phase(&t, 0xfffffffe), DHCP_BOUND);
+	CHECK_EQ(dhcp_next_request(&t, 12345), DHCP_LEASE_INFINITE);
+	l.lease_secs = 0;
+	dhcp_timers(&l, &t);
+	CHECK_EQ(dhcp_next_request(&t, 0), DHCP_LEASE_INFINITE);
+}
+
 /* ---- backoff ---- */
 
 static void test_backoff_rfc(void)
@@ -979,6 +1089,62 @@ static void test_format_rejects(void)
 	free(small);
 }
 
+/* The state file reads back into the lease it was written from, so a
+ * lease companion started again from the real root has what it needs. */
+static void test_conf_roundtrip(void)
+{
+	struct dhcp_lease l;
+	struct dhcp_conf c;
+	char buf[2048], again[2048], why[160];
+
+	CHECK_EQ(parse_fixture("dnsmasq-ack.bin", "udhcpc-request.bin", MAC_MAIN, &l), DHCP_ACK);
+	CHECK(dhcp_lease_format(&l, "eth0", MAC_MAIN, "01-52-54-00-12-34-56", buf, sizeof buf) > 0);
+	CHECK_EQ(dhcp_conf_parse(buf, &c, why, sizeof why), 0);
+	CHECK_STR(c.ifname, "eth0");
+	CHECK(memcmp(c.mac, MAC_MAIN, 6) == 0);
+	CHECK_STR(c.bootif, "01-52-54-00-12-34-56");
+	CHECK_EQ(c.lease.type, DHCP_ACK);
+	CHECK_STR(ip(c.lease.yiaddr), "10.99.0.42");
+	CHECK_STR(ip(c.lease.server_id), "10.99.0.1");
+	CHECK_STR(ip(c.lease.siaddr), "10.99.0.5");
+	CHECK_EQ(c.lease.ndns, 2);
+	CHECK_EQ(c.lease.lease_secs, 3600);
+	CHECK(dhcp_lease_format(&c.lease, c.ifname, c.mac, c.bootif, again, sizeof again) > 0);
+	CHECK_STR(again, buf);
+
+	/* a quote in a value, and a file from a static ip= (PROTO none) */
+	memset(&l, 0, sizeof l);
+	inet_pton(AF_INET, "10.1.2.50", &l.yiaddr);
+	snprintf(l.hostname, sizeof l.hostname, "it's");
+	CHECK(dhcp_lease_format(&l, "eth1", MAC_MAIN, NULL, buf, sizeof buf) > 0);
+	CHECK_EQ(dhcp_conf_parse(buf, &c, why, sizeof why), 0);
+	CHECK_STR(c.lease.hostname, "it's");
+	CHECK_EQ(c.lease.type, 0);
+	CHECK_EQ(c.lease.ndns, 0);
+	CHECK(dhcp_lease_format(&c.lease, c.ifname, c.mac, NULL, again, sizeof again) > 0);
+	CHECK_STR(again, buf);
+}
+
+static void test_conf_rejects(void)
+{
+	struct dhcp_conf c;
+	char why[160];
+
+	CHECK_EQ(dhcp_conf_parse("", &c, why, sizeof why), -EINVAL);
+	CHECK(strstr(why, "DEVICE") != NULL);
+	CHECK_EQ(dhcp_conf_parse("DEVICE='eth0'\nIPV4ADDR='10.0.0.300'\n", &c, why, sizeof why), -EINVAL);
+	CHECK_STR(why, "line 2: IPV4ADDR='10.0.0.300' is not a valid value");
+	CHECK_EQ(dhcp_conf_parse("DEVICE='eth0'\nIPV4ADDR='10.0.0.3\n", &c, why, sizeof why), -EINVAL);
+	CHECK_STR(why, "line 2: expected KEY='value'");
+	CHECK_EQ(dhcp_conf_parse("DEVICE=eth0\n", &c, why, sizeof why), -EINVAL);
+	CHECK_EQ(dhcp_conf_parse("DEVICE='eth0'\nMAC='52:54:00:12:34'\nIPV4ADDR='1.2.3.4'\n", &c, why, sizeof why), -EINVAL);
+	CHECK_EQ(dhcp_conf_parse("DEVICE='eth0'\nLEASETIME='4294967296'\nIPV4ADDR='1.2.3.4'\n", &c, why, sizeof why), -EINVAL);
+	CHECK_EQ(dhcp_conf_parse("DEVICE='eth0123456789abcdef'\nIPV4ADDR='1.2.3.4'\n", &c, why, sizeof why), -EINVAL);
+	CHECK_EQ(dhcp_conf_parse("DEVICE='eth0'\nPROTO='bootp'\nIPV4ADDR='1.2.3.4'\n", &c, why, sizeof why), -EINVAL);
+	/* unknown keys are skipped; the last line may lack its newline */
+	CHECK_EQ(dhcp_conf_parse("NEWKEY='x'\nDEVICE='eth0'\nIPV4ADDR='1.2.3.4'", &c, why, sizeof why), 0);
+}
+
 int main(void)
 {
 	RUN(test_dnsmasq_offer);
@@ -1011,5 +1177,10 @@ int main(void)
 	RUN(test_format_empty_values);
 	RUN(test_format_quoting);
 	RUN(test_format_rejects);
+	RUN(test_encode_renew);
+	RUN(test_timers_captured);
+	RUN(test_timers_defaults);
+	RUN(test_conf_roundtrip);
+	RUN(test_conf_rejects);
 	return check_summary("test_dhcp");
 }
