@@ -22,7 +22,7 @@ INIT_LDFLAGS := -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,--build-
 HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinit
 
-.PHONY: all help deps kernel stock-kernel init initramfs netboot testroot run shell \
+.PHONY: all help deps kernel stock-kernel lockdep-kernel kernel-series init initramfs netboot testroot run shell \
 	check unit fuzz fuzz-check torture bench serve clean
 all: kernel initramfs netboot
 
@@ -31,7 +31,7 @@ help:
 	@echo "make run        build, serve NBD swap and root on loopback, boot a demo node in QEMU"
 	@echo "make shell      the same, ending in the node's shell"
 	@echo "make check      host unit tests, fuzz smoke, QEMU end-to-end tests"
-	@echo "make kernel | stock-kernel | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
+	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
 	@echo "make fuzz | torture | bench"
 
 deps:
@@ -45,6 +45,16 @@ kernel:
 stock-kernel:
 	@bash tools/deps.sh build
 	@bash kernel/build.sh stock $(OUT)/stock
+
+# the series with lock-order checking, for the torture
+lockdep-kernel:
+	@bash tools/deps.sh build
+	@bash kernel/build.sh lockdep $(OUT)/lockdep
+
+# every patch of the series built on its own, one after the other
+kernel-series:
+	@bash tools/deps.sh build
+	@bash kernel/build.sh series $(OUT)/series
 
 # ---- init ----
 $(OUT)/musl-include/.stamp:
@@ -123,7 +133,7 @@ fuzz-check:
 check: deps
 	@bash tests/check.sh
 
-torture: deps kernel initramfs testroot
+torture: deps kernel lockdep-kernel initramfs testroot
 	@bash tests/e2e/torture.sh $(OUT)
 
 bench: deps kernel stock-kernel initramfs testroot

@@ -2,16 +2,21 @@
 # kernel/build.sh VARIANT OUT
 #
 # Builds the node kernel from a source tarball and installs OUT/bzImage.
-# VARIANT is "patched" (patches/series applied) or "stock" (no patches; the
-# negative control for tests and benchmarks).  Builds are cached under
-# $NETSWAP_CACHE by a hash of the tarball, the patches, the config fragments
-# and this script, so an unchanged rebuild only copies the cached image.
+# VARIANT is "patched" (patches/series applied), "stock" (no patches; the
+# negative control for tests and benchmarks), "lockdep" (patched, plus
+# configs/lockdep.config: lock-order checking for the swap torture), or
+# "series" (builds the series one patch at a time in one tree, so that every
+# patch is known to build on its own; its last step is the patched kernel,
+# which it caches as such).  Builds are cached
+# under $NETSWAP_CACHE by a hash of the tarball, the patches, the config
+# fragments and this script, so an unchanged rebuild only copies the image.
 #
 # Source: $KERNEL_TARBALL (with $KERNEL_SHA256) or Debian's linux-source-6.12.
 set -euo pipefail
 
-variant=${1:?usage: kernel/build.sh patched|stock OUT}
-out=${2:?usage: kernel/build.sh patched|stock OUT}
+usage="usage: kernel/build.sh patched|stock|lockdep|series OUT"
+variant=${1:?$usage}
+out=${2:?$usage}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${NETSWAP_CACHE:-$HOME/.cache/netswap}
 fragments=${KERNEL_FRAGMENTS:-"$top/configs/base.config $top/configs/debug.config"}
@@ -20,7 +25,11 @@ jobs=${JOBS:-$(nproc)}
 die() { echo "kernel: error: $*" >&2; exit 1; }
 say() { echo "kernel: $*"; }
 
-case $variant in patched|stock) ;; *) die "variant must be patched or stock, not '$variant'";; esac
+case $variant in
+patched|stock|series) ;;
+lockdep) fragments="$fragments $top/configs/lockdep.config" ;;
+*) die "variant must be patched, stock, lockdep or series, not '$variant'" ;;
+esac
 
 find_tarball() {
 	if [ -n "${KERNEL_TARBALL:-}" ]; then
@@ -41,18 +50,20 @@ find_tarball() {
 }
 
 patch_list() {
-	[ "$variant" = patched ] || return 0
+	[ "$variant" != stock ] || return 0
 	grep -v '^[[:space:]]*\(#\|$\)' "$top/patches/series" | sed "s|^|$top/patches/|"
 }
 
 # A patch counts from its first "diff --git": rewording a commit message
-# does not rebuild the kernel.
+# does not rebuild the kernel. Of this script, only the functions that make
+# the image count: a new variant or message does not rebuild either.
 build_key() {
 	{
 		echo "$tarsum"
 		local p
 		for p in $(patch_list); do sed -n '/^diff --git /,$p' "$p" | sha256sum; done
-		for p in $fragments "$0"; do sha256sum <"$p"; done
+		for p in $fragments; do sha256sum <"$p"; done
+		declare -f extract apply_patch configure compile | sha256sum
 	} | sha256sum | cut -c1-16
 }
 
@@ -62,17 +73,22 @@ extract() {
 	rm -rf "$src.tmp" && mkdir -p "$src.tmp"
 	tar -xf "$tarball" -C "$src.tmp" --strip-components=1
 	local p
-	for p in $(patch_list); do
-		say "applying $(basename "$p")"
-		if ! (cd "$src.tmp" && patch -p1 --forward --batch --no-backup-if-mismatch -s <"$p"); then
-			(cd "$src.tmp" && find . -name '*.rej' | while read -r rej; do
-				echo "kernel: rejected hunks of ${rej%.rej}:" >&2
-				grep -E '^(@@|\*\*\*) ' "$rej" | sed 's/^/kernel:   /' >&2
-			done)
-			die "patch $(basename "$p") does not apply to $(basename "$tarball"); the hunks above did not apply (*.rej files under $src.tmp)"
-		fi
-	done
+	if [ "$variant" != series ]; then
+		for p in $(patch_list); do apply_patch "$src.tmp" "$p"; done
+	fi
 	mv "$src.tmp" "$src"
+}
+
+apply_patch() {
+	local src=$1 p=$2
+	say "applying $(basename "$p")"
+	if ! (cd "$src" && patch -p1 --forward --batch --no-backup-if-mismatch -s <"$p"); then
+		(cd "$src" && find . -name '*.rej' | while read -r rej; do
+			echo "kernel: rejected hunks of ${rej%.rej}:" >&2
+			grep -E '^(@@|\*\*\*) ' "$rej" | sed 's/^/kernel:   /' >&2
+		done)
+		die "patch $(basename "$p") does not apply to $(basename "$tarball"); the hunks above did not apply (*.rej files under $src)"
+	fi
 }
 
 configure() {
@@ -112,10 +128,48 @@ compile() {
 	say "built in $((SECONDS - t0)) s"
 }
 
+# Every patch of the series on top of the ones before it, each step an
+# incremental build of one tree: a bisection must never meet a patch that
+# does not build.
+build_series() {
+	local src=$1 obj=$2 p n=0 total t0
+	total=$(patch_list | wc -l)
+	configure "$src" "$obj"
+	for p in $(patch_list); do
+		n=$((n + 1))
+		apply_patch "$src" "$p"
+		t0=$SECONDS
+		make -C "$src" O="$obj" -j"$jobs" bzImage >"$obj/build.log" 2>&1 </dev/null ||
+			{ tail -30 "$obj/build.log" >&2; die "the series does not build at patch $n/$total, $(basename "$p"); see $obj/build.log"; }
+		say "patch $n/$total builds ($((SECONDS - t0)) s): $(basename "$p")"
+	done
+}
+
 find_tarball
 key=$(build_key)
 dir=$cache/kernel/$variant-$key
 mkdir -p "$out"
+if [ "$variant" = series ]; then
+	if [ -f "$dir/ok" ]; then
+		say "every patch of this series built on its own before ($dir)"
+		exit 0
+	fi
+	src=$cache/kernel/src-series-$key obj=$cache/kernel/obj-series-$key
+	rm -rf "$src" "$obj" && mkdir -p "$obj"
+	extract "$src"
+	build_series "$src" "$obj"
+	# The whole series, built as "patched" builds it: that image too.
+	patched=$cache/kernel/patched-$key
+	if [ ! -f "$patched/bzImage" ]; then
+		mkdir -p "$patched.tmp"
+		cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$patched.tmp/"
+		rm -rf "$patched" && mv "$patched.tmp" "$patched"
+	fi
+	mkdir -p "$dir" && touch "$dir/ok"
+	rm -rf "$src" "$obj"
+	say "every patch of the series builds on its own; the last is cached as the patched kernel"
+	exit 0
+fi
 if [ -f "$dir/bzImage" ]; then
 	say "$variant kernel cached ($dir)"
 else
