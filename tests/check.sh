@@ -20,7 +20,7 @@ step() { # name command...
 	return $rc
 }
 
-step build make -s kernel stock-kernel initramfs testroot || {
+step build make -s kernel-series kernel stock-kernel lockdep-kernel initramfs testroot || {
 	echo "build failed; no end-to-end tests"
 	echo "check: $passed passed, $failed failed"
 	exit 1

@@ -18,8 +18,9 @@ PIDS=()
 AT_EXIT=()   # commands run after every PID is stopped (e.g. "ip netns del x")
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 # What a swapping guest must never print (torture and bench fail on it): a
-# hung task, an OOM kill, an I/O error, a crash or kernel warning, a bad page.
-SWAP_BAD_RE='blocked for more than|Out of memory|I/O error|segfault|Kernel panic|BUG:|Oops|WARNING: CPU|general protection|hog: RESULT FAIL|hog: BAD|killed by signal'
+# hung task, a request stuck for the block timeout, an OOM kill, an I/O
+# error, a crash or kernel warning (lockdep's too), a bad page.
+SWAP_BAD_RE='blocked for more than|Possible stuck request|Out of memory|I/O error|segfault|Kernel panic|BUG:|Oops|WARNING: CPU|WARNING: (possible|inconsistent)|DEBUG_LOCKS_WARN_ON|general protection|hog: RESULT FAIL|hog: BAD|killed by signal'
 
 cleanup() {
 	local p rc=$?

@@ -14,8 +14,13 @@
 #   ROUND_TIMEOUT=1800 seconds one round may take before it counts as stalled
 #   BOUNCE_SIGNAL=TERM how the swap server is killed in restart rounds (or KILL)
 #
-# short (what make check runs, < 4 min): one round at 3x RAM against
-# nbd-server, one round behind 5 ms of latency.
+# short (what make check runs, < 6 min): one round at 3x RAM against
+# nbd-server, one round behind 5 ms of latency, and one round of mixed
+# reads and writes over four connections on the lockdep kernel.
+#
+# The kernel column: "patched" is OUT/bzImage, "lockdep" OUT/lockdep/bzImage
+# (make lockdep-kernel: the same series with lock-order checking, whose
+# reports fail the round like any other kernel warning).
 OUT=${1:-${OUT:-out}}
 export OUT
 mode=${2:-full}
@@ -27,18 +32,22 @@ NBDKIT_DELAY=${NBDKIT_DELAY:-/usr/lib/x86_64-linux-gnu/nbdkit/filters/nbdkit-del
 # faults in flight; pass 1 checks and rewrites every page, "final" checks again.
 # rounds: R follows ROUNDS; a number caps it (a 50 ms round takes ~2 min;
 # 8 before patch 6 spread it over four connections).
-# name     MB  swap server  delay ms  conns  restart  rounds  hog arguments
+# name       kernel   MB  swap server  delay ms  conns  restart  rounds  hog arguments
 CONFIGS_FULL="
-plain      48  nbd-server   0         1      no       R       -m 144 -p 1 -j 4 -o seq
-multi      64  nbd-server   0         4      no       R       -m 256 -p 1 -j 4 -o random
-delay5     48  nbdkit       5         2      no       R       -m 144 -p 1 -j 8 -o both
-delay50    48  nbdkit       50        4      no       1       -m 144 -p 1 -j 16 -o seq
-restart    64  nbd-server   0         2      yes      R       -m 192 -p 1 -j 2 -o seq
-restart5   48  nbdkit       5         2      yes      R       -m 144 -p 1 -j 8 -o seq
+plain        patched  48  nbd-server   0         1      no       R       -m 144 -p 1 -j 4 -o seq
+multi        patched  64  nbd-server   0         4      no       R       -m 256 -p 1 -j 4 -o random
+delay5       patched  48  nbdkit       5         2      no       R       -m 144 -p 1 -j 8 -o both
+delay50      patched  48  nbdkit       50        4      no       1       -m 144 -p 1 -j 16 -o seq
+restart      patched  64  nbd-server   0         2      yes      R       -m 192 -p 1 -j 2 -o seq
+restart5     patched  48  nbdkit       5         2      yes      R       -m 144 -p 1 -j 8 -o seq
+lockmix      lockdep  64  nbd-server   0         4      no       R       -m 192 -p 1 -j 8 -o random
+lockdelay    lockdep  64  nbdkit       5         4      no       1       -m 192 -p 1 -j 16 -o both
+lockrestart  lockdep  64  nbdkit       5         4      yes      R       -m 192 -p 1 -j 8 -o random
 "
 CONFIGS_SHORT="
-plain      48  nbd-server   0         1      no       1       -m 144 -p 1 -j 4 -o seq
-delay5     48  nbdkit       5         2      no       1       -m 96 -p 1 -j 8 -o seq
+plain        patched  48  nbd-server   0         1      no       1       -m 144 -p 1 -j 4 -o seq
+delay5       patched  48  nbdkit       5         2      no       1       -m 96 -p 1 -j 8 -o seq
+lockmix      lockdep  64  nbd-server   0         4      no       1       -m 160 -p 1 -j 8 -o random
 "
 
 case $mode in
@@ -51,7 +60,7 @@ esac
 # runs at once (make check beside make torture) do not mix their tables.
 results=$OUT/torture/$mode
 csv=$T/results.csv
-echo "config,round,mem_mb,server,delay_ms,conns,hog,seconds,mib_per_s,swap_used_mib,reconnects,load1,verdict,detail" >"$csv"
+echo "config,round,mem_mb,server,delay_ms,conns,hog,seconds,mib_per_s,swap_used_mib,tcp_mem_kib,reconnects,load1,verdict,detail" >"$csv"
 failures=0
 
 nbd_server_restart() {
@@ -105,20 +114,24 @@ round_wait() { # NAME R REGEX SECONDS: 0 when REGEX shows up in round R
 # detector fires, so a stall leaves its stacks on the console. Its pattern
 # is written so it does not match itself in the kernel command line, which
 # dmesg shows too.
+# A second watcher prints the pages all TCP sockets hold (the NBD sockets'
+# buffers, which come out of the reserve kept for writing pages out) every
+# 2 s, and the host keeps the largest.
 nstest_for() { # ROUNDS HOG-ARGS
 	printf '%s' "hang_dump(){ while sleep 5;do dmesg|grep -q 'blocked for more tha[n]'&&{ echo TORTURE: sysrq-w;echo w>/proc/sysrq-trigger;break;};done;};hang_dump& "
+	printf '%s' "tcp_mem(){ while sleep 2;do echo TORTURE: tcp_mem_pages \$(awk '/^TCP:/{print \$NF}' /proc/net/sockstat);done;};tcp_mem& "
 	printf '%s' "for r in $(seq -s ' ' "$1");do echo TORTURE: round \$r start;hog $2;echo TORTURE: round \$r rc=\$?;done"
 }
 
-record() { # name r mem server delay conns hog seconds mibs swap reconnects verdict detail
-	local load detail=${13//[,\"]/;}
+record() { # name r mem server delay conns hog seconds mibs swap tcpmem reconnects verdict detail
+	local load detail=${14//[,\"]/;}
 	load=$(cut -d' ' -f1 /proc/loadavg)
-	echo "$1,$2,$3,$4,$5,$6,$7,$8,$9,${10},${11},$load,${12},$detail" >>"$csv"
-	[ "${12}" = ok ] || failures=$((failures + 1))
-	log "round $2 of $1: ${12} ${8}s ${9} MiB/s swap ${10} MiB ${13}"
+	echo "$1,$2,$3,$4,$5,$6,$7,$8,$9,${10},${11},${12},$load,${13},$detail" >>"$csv"
+	[ "${13}" = ok ] || failures=$((failures + 1))
+	log "round $2 of $1: ${13} ${8}s ${9} MiB/s swap ${10} MiB tcp ${11} KiB ${14}"
 }
 
-# Round R of NAME from its console: sets secs, mibs, swapmax, reconn,
+# Round R of NAME from its console: sets secs, mibs, swapmax, tcpmax, reconn,
 # verdict and detail. down=1 when the swap server was bounced in the round.
 round_judge() { # NAME R DOWN
 	local text res
@@ -127,6 +140,7 @@ round_judge() { # NAME R DOWN
 	secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$res")
 	mibs=$(sed -n 's/.*mib_per_s=\([0-9.]*\).*/\1/p' <<<"$res")
 	swapmax=$(grep -oE "swap used [0-9.]+" <<<"$text" | awk '$3 > m { m = $3 } END { print m + 0 }')
+	tcpmax=$(grep -oE "tcp_mem_pages [0-9]+" <<<"$text" | awk '$2 > m { m = $2 } END { print m * 4 }')
 	reconn=$(grep -cE "keeper: .* back after" <<<"$text")
 	verdict=FAIL detail=
 	if grep -qE "$SWAP_BAD_RE" <<<"$text"; then
@@ -143,12 +157,17 @@ round_judge() { # NAME R DOWN
 	fi
 }
 
+kernel_of() { # VARIANT
+	case $1 in patched) echo "$OUT/bzImage" ;; *) echo "$OUT/$1/bzImage" ;; esac
+}
+
 # One configuration: one boot, ROUNDS hog runs.
-run_config() { # name mem server delay conns restart rounds "hog arguments"
-	local name=$1 mem=$2 server=$3 delay=$4 conns=$5 restart=$6 rounds=$7 hog=$8
+run_config() { # name kernel mem server delay conns restart rounds "hog arguments"
+	local name=$1 kernel=$2 mem=$3 server=$4 delay=$5 conns=$6 restart=$7 rounds=$8 hog=$9
 	local swapdev r down broken=
-	local secs mibs swapmax reconn verdict detail
-	log "== $name: ${mem} MB, swap on $server, +${delay} ms, conns=$conns, restart=$restart, hog $hog, $rounds round(s)"
+	local secs mibs swapmax tcpmax reconn verdict detail
+	log "== $name: $kernel kernel, ${mem} MB, swap on $server, +${delay} ms, conns=$conns, restart=$restart, hog $hog, $rounds round(s)"
+	[ -f "$(kernel_of "$kernel")" ] || fail "$(kernel_of "$kernel") missing (make $([ "$kernel" = patched ] && echo kernel || echo "$kernel-kernel"))"
 	sparse_file "$T/swap-$name.img" 1G
 	rm -f "$T/nbd-server.pid"
 	if [ "$server" = nbdkit ]; then
@@ -160,11 +179,11 @@ run_config() { # name mem server delay conns restart rounds "hog arguments"
 		nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap-$name.img"
 		swapdev="10.0.2.2:$NBD_PORT/swap"
 	fi
-	QEMU_MEM=$mem qemu_boot "$name" "netswap=nbd:$swapdev:conns=$conns root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$(nstest_for "$rounds" "$hog")\""
+	QEMU_MEM=$mem KERNEL=$(kernel_of "$kernel") qemu_boot "$name" "netswap=nbd:$swapdev:conns=$conns root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$(nstest_for "$rounds" "$hog")\""
 	wait_console "$name" "TORTURE: round 1 start" 120 || broken="the node did not reach the test root"
 	for r in $(seq "$rounds"); do
 		if [ -n "$broken" ]; then
-			record "$name" "$r" "$mem" "$server" "$delay" "$conns" "$hog" - - - - FAIL "not run: $broken"
+			record "$name" "$r" "$mem" "$server" "$delay" "$conns" "$hog" - - - - - FAIL "not run: $broken"
 			continue
 		fi
 		down=0
@@ -179,14 +198,14 @@ run_config() { # name mem server delay conns restart rounds "hog arguments"
 		fi
 		round_judge "$name" "$r" "$down"
 		record "$name" "$r" "$mem" "$server" "$delay" "$conns" "$hog" "${secs:--}" "${mibs:--}" \
-			"$swapmax" "$reconn" "$verdict" "$detail"
+			"$swapmax" "$tcpmax" "$reconn" "$verdict" "$detail"
 	done
 	[ -n "$broken" ] || wait_console "$name" "TESTROOT: done" 60 || true
 	stop_qemu "$name" 20
 	# errors outside the rounds (boot, shutdown) fail the configuration too;
 	# the command line itself names what the watcher looks for
 	if ! grep -q "^$name,.*,FAIL," "$csv" && console_text "$name" | grep -v "nstest=" | grep -qE "$SWAP_BAD_RE"; then
-		record "$name" boot "$mem" "$server" "$delay" "$conns" "$hog" - - - - FAIL \
+		record "$name" boot "$mem" "$server" "$delay" "$conns" "$hog" - - - - - FAIL \
 			"$(console_text "$name" | grep -v "nstest=" | grep -m1 -oE ".{0,40}($SWAP_BAD_RE).{0,60}")"
 	fi
 	[ "$server" = nbdkit ] && nbdkit_stop
@@ -197,16 +216,16 @@ print_table() {
 	echo
 	echo "swap torture ($mode, $(date -u +%Y-%m-%dT%H:%MZ), host load now $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
 	awk -F, 'NR == 1 { next }
-	{ printf "%-9s %-5s %3s MB  %-10s %3s ms  c=%-2s  %-26s %7s s %6s MiB/s  swap %6s MiB  load %5s  %-4s %s\n",
-	         $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $14 }' "$csv"
+	{ printf "%-11s %-5s %3s MB  %-10s %3s ms  c=%-2s  %-26s %7s s %6s MiB/s  swap %6s MiB  tcp %5s KiB  load %5s  %-4s %s\n",
+	         $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15 }' "$csv"
 }
 
 t0=$SECONDS
-while read -r name mem server delay conns restart rounds hog; do
+while read -r name kernel mem server delay conns restart rounds hog; do
 	[ -n "$name" ] || continue
 	case " ${CONFIGS:-$name} " in *" $name "*) ;; *) continue ;; esac
 	case $rounds in R) rounds=$max_rounds ;; *) [ "$rounds" -le "$max_rounds" ] || rounds=$max_rounds ;; esac
-	run_config "$name" "$mem" "$server" "$delay" "$conns" "$restart" "$rounds" "$hog"
+	run_config "$name" "$kernel" "$mem" "$server" "$delay" "$conns" "$restart" "$rounds" "$hog"
 done <<<"$table"
 print_table
 mkdir -p "$results"
