@@ -219,7 +219,11 @@ static int swap_one(struct boot *b, int i)
 			return -1;
 		}
 		info("%s: encrypted with a per-boot key as %s", dev->path, mapped);
-		path = mapped;
+		if (swap_enable(mapped, dev->exp.size, s->prio) < 0) {
+			swap_decrypt(name); /* the retry starts clean */
+			return -1;
+		}
+		return 0;
 	}
 	return swap_enable(path, dev->exp.size, s->prio);
 }
