@@ -196,7 +196,7 @@ static int swap_one(struct boot *b, int i)
 		snprintf(dev->host, sizeof(dev->host), "%s", host);
 		dev->port = s->target.port;
 		dev->conns = s->conns;
-		dev->io_timeout = s->timeout;
+		dev->io_timeout = s->timeout ? s->timeout : NBD_REQUEST_TIMEOUT_S;
 		if (template_expand(s->target.export_name, &vars, dev->export_name,
 				    sizeof(dev->export_name)) < 0) {
 			err("netswap=: export '%s' needs ${mac}, ${ip} or ${hostname}, which this node does not have",

@@ -10,13 +10,16 @@
 #include "nbd_proto.h"
 
 #define MAX_NBD_DEVICES (MAX_SWAPS + 1)
+/* The default request timeout T; TCP's dead-peer clocks are derived from
+ * it (nbd.c, socket_tune). timeout= changes it per device. */
+#define NBD_REQUEST_TIMEOUT_S 30
 
 struct nbd_device {
 	char host[HOST_LEN];         /* resolved: no "dhcp" here */
 	uint16_t port;
 	char export_name[NAME_LEN];  /* expanded template */
 	int conns;
-	int io_timeout;              /* seconds, 0: none (the kernel only warns) */
+	int io_timeout;              /* seconds: the request timeout T (nbd.c) */
 	bool read_only;
 	/* filled by nbd_attach */
 	int index;                   /* /dev/nbd<index> */

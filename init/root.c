@@ -106,6 +106,7 @@ static int mount_nbd(const struct netswap_config *cfg, const struct root_spec *r
 		dev->port = r->nbd.port;
 		dev->conns = 1;
 		dev->read_only = !cfg->root_rw;
+		dev->io_timeout = r->nbd_timeout ? r->nbd_timeout : NBD_REQUEST_TIMEOUT_S;
 		if (template_expand(r->nbd.export_name, &vars, dev->export_name,
 				    sizeof(dev->export_name)) < 0) {
 			err("root=nbd: export '%s' cannot be expanded (needs ${mac}, ${ip} or ${hostname} this node does not have)",
