@@ -100,6 +100,7 @@ DEPS_test_dhcp := init/dhcp.c
 DEPS_test_ipudp := init/ipudp.c
 DEPS_test_nbd_proto := init/nbd_proto.c
 DEPS_test_swap := init/swap.c init/log.c
+DEPS_test_keeper := init/keeper.c init/log.c init/nbd_proto.c
 DEPS_test_hog_pattern := tests/hog/pattern.c
 
 $(OUT)/unit/%: tests/unit/%.c $(INIT_HDRS) tests/unit/check.h $(wildcard tests/hog/*)

@@ -6,7 +6,8 @@
  *
  * Each step logs what went wrong; main decides what happens next. Steps
  * are idempotent, so a retry resumes where the boot stopped. PID 1 never
- * exits: the kernel would panic. */
+ * exits: the kernel would panic.
+ * Run as anything but PID 1, argv[1] picks a mode (modes[] below). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -194,6 +195,8 @@ static int swap_one(struct boot *b, int i)
 	}
 	if (dev->index < 0) {
 		snprintf(dev->host, sizeof(dev->host), "%s", host);
+		dev->host_is_dhcp = s->target.host_is_dhcp;
+		snprintf(dev->ifname, sizeof(dev->ifname), "%s", b->net.ifname);
 		dev->port = s->target.port;
 		dev->conns = s->conns;
 		dev->io_timeout = s->timeout ? s->timeout : NBD_REQUEST_TIMEOUT_S;
@@ -253,7 +256,9 @@ static int nbd_count(const struct boot *b)
 	return b->cfg.nswaps + (b->nbd[MAX_SWAPS].index >= 0);
 }
 
-static void start_keeper(struct boot *b, char *argv0)
+/* Right before the pivot: the keeper outlives the initramfs. Our copies
+ * of the sockets go; the kernel holds its own. */
+static void start_keeper(struct boot *b)
 {
 	struct nbd_device live[MAX_NBD_DEVICES];
 	int n = 0;
@@ -263,27 +268,39 @@ static void start_keeper(struct boot *b, char *argv0)
 			live[n++] = b->nbd[i];
 	if (n == 0)
 		return;
-	if (nbd_keeper_start(live, n, argv0) < 0)
+	if (nbd_keeper_start(live, n) < 0)
 		warn("cannot start the NBD keeper; connections will not be re-established");
 	for (int i = 0; i < n; i++)
 		for (int c = 0; c < live[i].conns; c++)
 			close(live[i].fds[c]);
 }
 
-static int pivot(struct boot *b)
+/* Modes for a run that is not PID 1, by argv[1]. */
+struct mode {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct mode modes[] = {
+	{ "keeper", nbd_keeper_main },
+};
+
+static int run_mode(int argc, char **argv)
 {
-	return switch_root_check(NEWROOT, b->cfg.init);
+	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(argv[1], modes[i].name) == 0)
+			return modes[i].run(argc, argv);
+	fprintf(stderr, "netswap init: must run as PID 1 of an initramfs, or as '%s keeper' (restarts the NBD keeper)\n",
+		argv[0]);
+	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	static struct boot b;
 
-	(void)argc;
-	if (getpid() != 1) {
-		fprintf(stderr, "netswap init: must run as PID 1 of an initramfs\n");
-		return 1;
-	}
+	if (getpid() != 1)
+		return run_mode(argc, argv);
 	mount_early();
 	log_open();
 	b.t0 = log_uptime_ms();
@@ -300,10 +317,10 @@ int main(int argc, char **argv)
 	STEP(&b, "root", root_mount(&b.cfg, &b.net, &b.nbd[MAX_SWAPS]));
 	for (;;) {
 		b.attempt = 0;
-		STEP(&b, "pivot check", pivot(&b));
+		STEP(&b, "pivot check", switch_root_check(NEWROOT, b.cfg.init));
 		info("initramfs done in %ld ms; starting %s (%d NBD device(s))", log_uptime_ms() - b.t0,
 		     b.cfg.init, nbd_count(&b));
-		start_keeper(&b, argv[0]);
+		start_keeper(&b);
 		switch_root(NEWROOT, b.cfg.init, argv);
 		on_failure(&b, "switching to the real root");
 	}

@@ -5,6 +5,7 @@
 #   nbd_server NAME=FILE[:ro] ...   real nbd-server on 127.0.0.1:$NBD_PORT
 #   qemu_boot NAME "APPEND" [extra qemu args]  boots $KERNEL + $INITRD
 #   wait_console NAME REGEX SECONDS
+#   qemu_monitor NAME COMMAND       a QEMU monitor command (set_link n0 off)
 #   pass/fail MESSAGE
 OUT=$(realpath "${OUT:-out}")
 KERNEL=${KERNEL:-$OUT/bzImage}
@@ -143,12 +144,33 @@ qemu_boot() {
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" \
 		-netdev "${QEMU_NETDEV:-user,id=n0${QEMU_NETDEV_OPTS:-}}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
-		-serial "file:$T/$name.console" -monitor none -display none \
+		-serial "file:$T/$name.console" -monitor "unix:$T/$name.mon,server=on,wait=off" -display none \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
 	eval "QEMU_PID_$name=$pid"
 	log "qemu $name pid $pid: $append"
+}
+
+# qemu_monitor NAME COMMAND: runs COMMAND on the guest's human monitor,
+# such as "set_link n0 off" (the link goes dead: no FIN, no RST) and
+# prints its answer.
+qemu_monitor() {
+	python3 - "$T/$1.mon" "$2" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(5)
+def until_prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        buf += s.recv(4096)
+    return buf
+until_prompt()
+s.sendall(sys.argv[2].encode() + b"\n")
+out = until_prompt().decode(errors="replace").replace("\r", "")
+print("\n".join(l for l in out.split("\n")[1:-1] if l.strip()))
+PY
 }
 
 # wait_console NAME REGEX SECONDS: 0 when REGEX shows up on the console.
