@@ -2,11 +2,12 @@
  * the failure policy (netswap.onfail=retry|shell|reboot) lives.
  *
  *   early_mounts(); read the command line;
- *   net_up(); swap_up(); root_mount(); switch_root();
+ *   net_up(); swap_up(); root_mount(); check the new root;
+ *   start the keeper; switch_root(); and if that fails, a final action.
  *
  * Each step logs what went wrong; main decides what happens next. Steps
- * are idempotent, so a retry resumes where the boot stopped. PID 1 never
- * exits: the kernel would panic.
+ * are idempotent, so a retry resumes where the boot stopped, up to the
+ * pivot: that is one-way. PID 1 never exits: the kernel would panic.
  * Run as anything but PID 1, argv[1] picks a mode (modes[] below). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -256,8 +257,8 @@ static int nbd_count(const struct boot *b)
 	return b->cfg.nswaps + (b->nbd[MAX_SWAPS].index >= 0);
 }
 
-/* Right before the pivot: the keeper outlives the initramfs. Our copies
- * of the sockets go; the kernel holds its own. */
+/* Once, right before the pivot: the keeper outlives the initramfs. Our
+ * copies of the sockets go; the kernel holds its own. */
 static void start_keeper(struct boot *b)
 {
 	struct nbd_device live[MAX_NBD_DEVICES];
@@ -273,6 +274,25 @@ static void start_keeper(struct boot *b)
 	for (int i = 0; i < n; i++)
 		for (int c = 0; c < live[i].conns; c++)
 			close(live[i].fds[c]);
+}
+
+/* Past the point of no return: the initramfs is gone (or about to be), so
+ * nothing can be retried. A shell of the new root if asked and there is
+ * one, else a reboot, which retries the whole boot. */
+static void after_failed_pivot(const struct boot *b)
+{
+	if (b->cfg.onfail == ONFAIL_SHELL && access(RESCUE_SHELL, X_OK) == 0) {
+		err("switching to the real root failed; starting %s, reboot when done (netswap.onfail=shell)",
+		    RESCUE_SHELL);
+		for (;;)
+			rescue_shell();
+	}
+	err("switching to the real root failed after the initramfs was given up; rebooting in 5 s");
+	wait_seconds(5);
+	sync();
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
 }
 
 /* Modes for a run that is not PID 1, by argv[1]. */
@@ -315,13 +335,11 @@ int main(int argc, char **argv)
 	STEP(&b, "swap", swap_up(&b));
 	b.attempt = 0;
 	STEP(&b, "root", root_mount(&b.cfg, &b.net, &b.nbd[MAX_SWAPS]));
-	for (;;) {
-		b.attempt = 0;
-		STEP(&b, "pivot check", switch_root_check(NEWROOT, b.cfg.init));
-		info("initramfs done in %ld ms; starting %s (%d NBD device(s))", log_uptime_ms() - b.t0,
-		     b.cfg.init, nbd_count(&b));
-		start_keeper(&b);
-		switch_root(NEWROOT, b.cfg.init, argv);
-		on_failure(&b, "switching to the real root");
-	}
+	b.attempt = 0;
+	STEP(&b, "pivot check", switch_root_check(NEWROOT, b.cfg.init));
+	info("initramfs done in %ld ms; starting %s (%d NBD device(s))", log_uptime_ms() - b.t0,
+	     b.cfg.init, nbd_count(&b));
+	start_keeper(&b);
+	switch_root(NEWROOT, b.cfg.init, argv);
+	after_failed_pivot(&b);
 }
