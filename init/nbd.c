@@ -815,6 +815,7 @@ static int keeper_lock(int rundir)
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		n = (int)pread(fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
 		info("keeper: another keeper runs (pid %s); waiting to take over", pid);
 		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 			;

@@ -1,9 +1,11 @@
 #!/bin/bash
 # The keeper can be lost and started again from the real root: the test
-# root kills it (SIGKILL, as a sysvinit or busybox shutdown's kill -KILL -1
-# would) and starts /run/netswap/init keeper, which adopts the NBD devices
-# from /run/netswap/keeper.state. Then the server is restarted mid-swap:
-# the new keeper reconnects, and the hog verifies every page.
+# root starts /run/netswap/init keeper as the systemd unit does (a
+# stand-by, waiting on the running keeper's lock), then kills the running
+# one (SIGKILL, as a sysvinit or busybox shutdown's kill -KILL -1 would).
+# The stand-by takes over and adopts the NBD devices from
+# /run/netswap/keeper.state. Then the server is restarted mid-swap: the
+# new keeper reconnects, and the hog verifies every page.
 . "$(dirname "$0")/../lib.sh"
 
 mem=64
@@ -15,6 +17,7 @@ line=$(console_line node "TESTROOT: keeper restarted")
 log "$line"
 echo "$line" | grep -q "new=none" && fail "no keeper after the restart: $line"
 echo "$line" | grep -q "argv0=@run/netswap/init" || fail "the new keeper is not /run/netswap/init with an '@': $line"
+console_has node "netswap: keeper: another keeper runs \(pid [0-9]+\); waiting to take over" || fail "the second keeper did not wait for the first"
 console_has node "netswap: keeper: pid [0-9]+ keeps 2 NBD device\(s\), adopted" || fail "the new keeper did not adopt both devices"
 wait_console node "keeper: /dev/nbd1: all 1 connection\(s\) alive" 60 || fail "the new keeper did not check the root's connection"
 wait_console node "hog: worker 0 .*swap used [0-9]{2,}" 300 || fail "the hog did not start swapping"
