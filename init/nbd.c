@@ -154,8 +154,12 @@ static int sock_address(const char *host, uint16_t port, struct sockaddr_storage
  * request's clock running, the others' not yet started) once 128 KiB wait
  * unsent in a socket, instead of several MiB of autotuned send buffer.
  * Measured over 1 Mbit/s each way with conns=4 on 2 CPUs, 240 s of
- * swapping: no request timed out, no reconnect (tests/bench/slow_link.sh).
- * A dead link was noticed after 15 s (tests/e2e/link_dead.sh). */
+ * swapping: with T = 30 s no request timed out and the keeper never
+ * reconnected; with timeout=10 requests did time out (the kernel's
+ * timeout work then stalled behind a blocked send: a hung-task report
+ * after 123 s), so 30 s is about 3x the queueing such a link shows
+ * (tests/bench/slow_link.sh). A dead link was noticed after 15 s
+ * (tests/e2e/link_dead.sh). */
 #define NOTSENT_LOWAT_BYTES (128 * 1024)
 
 static void socket_tune(int fd, int timeout_s)
