@@ -112,6 +112,7 @@ DEPS_test_net := init/net.c init/dhcp.c init/ipudp.c init/log.c init/netlink.c i
 DEPS_test_ipudp := init/ipudp.c
 DEPS_test_nbd_proto := init/nbd_proto.c
 DEPS_test_swap := init/swap.c init/log.c
+DEPS_test_keeper := init/keeper.c init/log.c init/nbd_proto.c
 DEPS_test_hog_pattern := tests/hog/pattern.c
 
 # The module sources are prerequisites too, or an edit of init/dhcp.c

@@ -270,7 +270,13 @@ static int drop_empty(char **items, int n)
 /* dracut turns the ',' in nbdopts into spaces for nbd-client: "-N,root".
  * Only the export name matters to us; an option's arguments are the
  * items after it that do not start with '-'. */
-static int parse_nbdopts(const struct arg_ctx *a, char *opts, char *export, size_t size)
+static bool is_timeout_option(const char *o)
+{
+	return strcmp(o, "-t") == 0 || strcmp(o, "-timeout") == 0 || strcmp(o, "--timeout") == 0;
+}
+
+static int parse_nbdopts(const struct arg_ctx *a, char *opts, char *export, size_t size,
+			 int *timeout)
 {
 	char *items[64];
 	int n = split_fields(opts, ',', items, (int)ARRAY_SIZE(items));
@@ -290,8 +296,11 @@ static int parse_nbdopts(const struct arg_ctx *a, char *opts, char *export, size
 				return arg_fail(a, "nbd-client option %s needs one export name, expected %s,<export>", o, o);
 			if (!set_str(export, size, items[i + 1]))
 				return arg_fail(a, "export name too long, expected at most %d chars", NAME_LEN - 1);
+		} else if (is_timeout_option(o)) {
+			if (args != 1 || !parse_int_range(items[i + 1], 1, 86400, timeout))
+				return arg_fail(a, "nbd-client option %s needs seconds, expected %s,<1-86400>", o, o);
 		} else {
-			arg_warn(a, "ignored nbd-client option " QFMT "%s: only -N/-name <export> is used",
+			arg_warn(a, "ignored nbd-client option " QFMT "%s: only -N/-name <export> and -t/-timeout <s> are used",
 			     QARG(o), args ? " and its arguments" : "");
 		}
 		i += args;
@@ -343,7 +352,7 @@ static int parse_root_nbd(const struct arg_ctx *a, char *s, struct root_spec *r)
 	if (nf > 2 && !set_str(r->mountopts, sizeof(r->mountopts), f[2]))
 		return arg_fail(a, "mount options too long, expected at most %zu chars",
 			    sizeof(r->mountopts) - 1);
-	if (nf > 3 && parse_nbdopts(a, f[3], named, sizeof(named)) < 0)
+	if (nf > 3 && parse_nbdopts(a, f[3], named, sizeof(named), &r->nbd_timeout) < 0)
 		return -1;
 	if (named[0]) {
 		if (export)

@@ -59,6 +59,7 @@ struct root_spec {
 	struct nbd_target nbd;       /* ROOT_NBD */
 	char fstype[32];             /* ROOT_NBD: 3rd field; else from rootfstype= */
 	char mountopts[NAME_LEN];    /* ROOT_NBD: 4th field */
+	int nbd_timeout;             /* ROOT_NBD: nbdopts -t,<s>; 0: the default */
 	char nfs_server[HOST_LEN];   /* ROOT_NFS */
 	char nfs_path[NAME_LEN];
 	char nfs_options[NAME_LEN];

@@ -2,11 +2,13 @@
  * the failure policy (netswap.onfail=retry|shell|reboot) lives.
  *
  *   early_mounts(); read the command line;
- *   net_up(); swap_up(); root_mount(); switch_root();
+ *   net_up(); swap_up(); root_mount(); check the new root;
+ *   start the keeper; switch_root(); and if that fails, a final action.
  *
  * Each step logs what went wrong; main decides what happens next. Steps
- * are idempotent, so a retry resumes where the boot stopped. PID 1 never
- * exits: the kernel would panic. */
+ * are idempotent, so a retry resumes where the boot stopped, up to the
+ * pivot: that is one-way. PID 1 never exits: the kernel would panic.
+ * Run as anything but PID 1, argv[1] picks a mode (modes[] below). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,7 +60,6 @@ struct boot {
 	int attempt;
 	long t0;
 	char devkmsg[16];       /* printk_devkmsg before the boot, for the real system */
-	pid_t lease_pid;
 };
 
 /* `<init> <mode> ...`: the helpers the real root can start again from
@@ -69,6 +70,7 @@ struct mode {
 };
 
 static const struct mode modes[] = {
+	{ "keeper", nbd_keeper_main },
 	{ "lease", lease_main },
 };
 
@@ -208,9 +210,11 @@ static int swap_one(struct boot *b, int i)
 	}
 	if (dev->index < 0) {
 		snprintf(dev->host, sizeof(dev->host), "%s", host);
+		dev->host_is_dhcp = s->target.host_is_dhcp;
+		snprintf(dev->ifname, sizeof(dev->ifname), "%s", b->net.ifname);
 		dev->port = s->target.port;
 		dev->conns = s->conns;
-		dev->io_timeout = s->timeout;
+		dev->io_timeout = s->timeout ? s->timeout : NBD_REQUEST_TIMEOUT_S;
 		if (template_expand(s->target.export_name, &vars, dev->export_name,
 				    sizeof(dev->export_name)) < 0) {
 			err("netswap=: export '%s' needs ${mac}, ${ip} or ${hostname}, which this node does not have",
@@ -233,7 +237,11 @@ static int swap_one(struct boot *b, int i)
 			return -1;
 		}
 		info("%s: encrypted with a per-boot key as %s", dev->path, mapped);
-		path = mapped;
+		if (swap_enable(mapped, dev->exp.size, s->prio) < 0) {
+			swap_decrypt(name); /* the retry starts clean */
+			return -1;
+		}
+		return 0;
 	}
 	return swap_enable(path, dev->exp.size, s->prio);
 }
@@ -263,7 +271,9 @@ static int nbd_count(const struct boot *b)
 	return b->cfg.nswaps + (b->nbd[MAX_SWAPS].index >= 0);
 }
 
-static void start_keeper(struct boot *b, char *argv0)
+/* Once, right before the pivot: the keeper outlives the initramfs. Our
+ * copies of the sockets go; the kernel holds its own. */
+static void start_keeper(struct boot *b)
 {
 	struct nbd_device live[MAX_NBD_DEVICES];
 	int n = 0;
@@ -273,20 +283,21 @@ static void start_keeper(struct boot *b, char *argv0)
 			live[n++] = b->nbd[i];
 	if (n == 0)
 		return;
-	if (nbd_keeper_start(live, n, argv0) < 0)
+	if (nbd_keeper_start(live, n) < 0)
 		warn("cannot start the NBD keeper; connections will not be re-established");
 	for (int i = 0; i < n; i++)
 		for (int c = 0; c < live[i].conns; c++)
 			close(live[i].fds[c]);
 }
 
-/* NETSWAP_RUN_DIR/init: the initramfs is deleted at the pivot, and the
- * real root starts the helpers again from this copy (`init lease`). */
+/* NETSWAP_RUN_DIR/init: the initramfs is deleted at the pivot; the keeper
+ * runs from this copy, and the real root starts the helpers again from it
+ * (`init keeper`, `init lease`). */
 static void keep_init_binary(void)
 {
 	char buf[8192];
 	ssize_t n;
-	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int in = (mkdir(NETSWAP_RUN_DIR, 0755), open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
 	int out = open(NETSWAP_RUN_DIR "/.init.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 
 	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
@@ -303,36 +314,48 @@ static void keep_init_binary(void)
 /* The lease companion renews the DHCP lease after the pivot (lease.c). */
 static void start_lease(struct boot *b, char *argv0)
 {
-	pid_t pid;
+	pid_t pid = lease_start(&b->net, argv0);
 
-	if (b->lease_pid > 0)
-		return;
-	mkdir(NETSWAP_RUN_DIR, 0755);
-	keep_init_binary();
-	pid = lease_start(&b->net, argv0);
 	if (pid < 0)
 		warn("cannot start the lease companion: %s; the DHCP lease will not be renewed",
 		     strerror(-pid));
-	b->lease_pid = pid;
 }
 
-static int pivot(struct boot *b)
+/* Past the point of no return: the initramfs is gone (or about to be), so
+ * nothing can be retried. A shell of the new root if asked and there is
+ * one, else a reboot, which retries the whole boot. */
+static void after_failed_pivot(const struct boot *b)
 {
-	return switch_root_check(NEWROOT, b->cfg.init);
+	if (b->cfg.onfail == ONFAIL_SHELL && access(RESCUE_SHELL, X_OK) == 0) {
+		err("switching to the real root failed; starting %s, reboot when done (netswap.onfail=shell)",
+		    RESCUE_SHELL);
+		for (;;)
+			rescue_shell();
+	}
+	err("switching to the real root failed after the initramfs was given up; rebooting in 5 s");
+	wait_seconds(5);
+	sync();
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
+
+static int run_mode(int argc, char **argv)
+{
+	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(argv[1], modes[i].name) == 0)
+			return modes[i].run(argc, argv);
+	fprintf(stderr, "netswap init: must run as PID 1 of an initramfs, or as '%s keeper' (restarts the NBD keeper)"
+		" or '%s lease [<if>]' (restarts the lease companion)\n", argv[0], argv[0]);
+	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	static struct boot b;
 
-	/* Not as PID 1: the kernel hands it stray command-line words. */
-	for (size_t i = 0; getpid() != 1 && argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (!strcmp(argv[1], modes[i].name))
-			return modes[i].run(argc, argv);
-	if (getpid() != 1) {
-		fprintf(stderr, "netswap init: must run as PID 1 of an initramfs, or as `init lease [<if>]`\n");
-		return 1;
-	}
+	if (getpid() != 1)
+		return run_mode(argc, argv);
 	mount_early();
 	log_open();
 	log_unlimit(b.devkmsg, sizeof(b.devkmsg));
@@ -348,15 +371,14 @@ int main(int argc, char **argv)
 	STEP(&b, "swap", swap_up(&b));
 	b.attempt = 0;
 	STEP(&b, "root", root_mount(&b.cfg, &b.net, &b.nbd[MAX_SWAPS]));
-	for (;;) {
-		b.attempt = 0;
-		STEP(&b, "pivot check", pivot(&b));
-		info("initramfs done in %ld ms; starting %s (%d NBD device(s))", log_uptime_ms() - b.t0,
-		     b.cfg.init, nbd_count(&b));
-		start_keeper(&b, argv[0]);
-		start_lease(&b, argv[0]);
-		log_restore_limit(b.devkmsg);
-		switch_root(NEWROOT, b.cfg.init, argv);
-		on_failure(&b, "switching to the real root");
-	}
+	b.attempt = 0;
+	STEP(&b, "pivot check", switch_root_check(NEWROOT, b.cfg.init));
+	info("initramfs done in %ld ms; starting %s (%d NBD device(s))", log_uptime_ms() - b.t0,
+	     b.cfg.init, nbd_count(&b));
+	keep_init_binary();
+	start_keeper(&b);
+	start_lease(&b, argv[0]);
+	log_restore_limit(b.devkmsg);
+	switch_root(NEWROOT, b.cfg.init, argv);
+	after_failed_pivot(&b);
 }

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keeper.h"
 #include "log.h"
 #include "nbd.h"
 #include "netlink.h"
@@ -34,8 +36,6 @@
  * processes, so this is long: a storage server reboot must fit in it. */
 #define DEAD_CONN_TIMEOUT_S 3600
 
-#define RECONNECT_MIN_MS 250
-#define RECONNECT_MAX_MS 5000
 
 struct sock_io {
 	int fd;
@@ -125,22 +125,64 @@ static int sock_address(const char *host, uint16_t port, struct sockaddr_storage
 	return -EINVAL;
 }
 
+/* Dead-peer detection. A server that dies without a FIN (power off, a
+ * pulled cable, a link gone dead) must be noticed in well under a minute,
+ * or the node's processes wait on swap that never comes. Three clocks, all
+ * derived from the request timeout T (timeout=, default
+ * NBD_REQUEST_TIMEOUT_S = 30 s):
+ * - TCP_USER_TIMEOUT T/2: data sent and not acknowledged for that long
+ *   (retransmissions, or a zero window) kills the socket. It counts only
+ *   while retransmitting, so a slow link that acknowledges is never hit.
+ * - keepalive after T/3 idle, probes every T/6, bounded by the user
+ *   timeout: a dead peer of an idle device is found in T/2 too.
+ * - the kernel's per-request timeout T: the one clock that sees a server
+ *   whose TCP is alive but whose process is not (SIGSTOP, a hung disk).
+ *   On expiry NBD marks the socket dead and requeues the request; with
+ *   dead_conn_timeout the I/O then waits for the keeper's reconnect.
+ * The request clock starts when NBD takes the request, before it is sent,
+ * so on a slow link it also counts the time spent queued behind the other
+ * requests. TCP_NOTSENT_LOWAT bounds that queue: NBD's send blocks (its
+ * request's clock running, the others' not yet started) once 128 KiB wait
+ * unsent in a socket, instead of several MiB of autotuned send buffer.
+ * Measured over 1 Mbit/s each way with conns=4 on 2 CPUs, 240 s of
+ * swapping: with T = 30 s no request timed out and the keeper never
+ * reconnected; with timeout=10 requests did time out (the kernel's
+ * timeout work then stalled behind a blocked send: a hung-task report
+ * after 123 s), so 30 s is about 3x the queueing such a link shows
+ * (tests/bench/slow_link.sh). A dead link was noticed after 15 s
+ * (tests/e2e/link_dead.sh). */
+#define NOTSENT_LOWAT_BYTES (128 * 1024)
+
+static void socket_tune(int fd, int timeout_s)
+{
+	int one = 1, lowat = NOTSENT_LOWAT_BYTES, cnt = 3;
+	int idle = timeout_s / 3 > 1 ? timeout_s / 3 : 1;
+	int intvl = timeout_s / 6 > 1 ? timeout_s / 6 : 1;
+	unsigned user_ms = (unsigned)timeout_s * 500;
+
+	/* Requests are small and latency-bound. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof(user_ms));
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+}
+
 /* A connected, non-blocking TCP socket, or -errno. */
-static int tcp_connect(const char *host, uint16_t port, int wait_ms)
+static int tcp_connect(const char *host, uint16_t port, int wait_ms, int timeout_s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, rc, one = 1;
+	int fd, rc;
 
 	if (sock_address(host, port, &ss, &len))
 		return -EINVAL;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	/* Requests are small and latency-bound; keepalive finds a server that
-	 * vanished without a FIN while the node is idle. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	socket_tune(fd, timeout_s);
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
 		rc = -errno;
 		goto fail;
@@ -163,21 +205,22 @@ fail:
 
 /* Connects and negotiates one socket; quiet selects debug-level logging,
  * for the keeper's retries. Returns the fd or a negative result. */
-static int nbd_connect_one(struct nbd_device *dev, int wait_ms, bool quiet)
+static int nbd_connect_one(const struct nbd_device *dev, struct nbd_export *exp, int wait_ms,
+			   bool quiet)
 {
 	char msg[320];
 	struct sock_io s = { .wait_ms = wait_ms };
 	struct nbd_io io = { sock_read_full, sock_write_full, &s };
 	int rc;
 
-	s.fd = tcp_connect(dev->host, dev->port, wait_ms);
+	s.fd = tcp_connect(dev->host, dev->port, wait_ms, dev->io_timeout);
 	if (s.fd < 0) {
 		if (!quiet)
 			err("nbd %s:%u: cannot connect: %s; expected an NBD server listening there",
 			    dev->host, dev->port, strerror(-s.fd));
 		return NBD_ERR_IO;
 	}
-	rc = nbd_negotiate(&io, dev->export_name, &dev->exp, msg, sizeof(msg));
+	rc = nbd_negotiate(&io, dev->export_name, exp, msg, sizeof(msg));
 	if (rc < 0) {
 		close(s.fd);
 		if (!quiet || rc != NBD_ERR_IO)
@@ -188,7 +231,35 @@ static int nbd_connect_one(struct nbd_device *dev, int wait_ms, bool quiet)
 	return s.fd;
 }
 
-static int genl_family_id(int nl, const char *name)
+/* The id of the multicast group called name in a CTRL_ATTR_MCAST_GROUPS
+ * nest, or -ENOENT. */
+static int mcast_group_id(const struct nlattr *groups, const char *name)
+{
+	const char *p = (const char *)groups + NLA_HDRLEN;
+	size_t left = groups->nla_len - NLA_HDRLEN;
+
+	while (left >= NLA_HDRLEN) {
+		const struct nlattr *g = (const struct nlattr *)p;
+		size_t len = NLA_ALIGN(g->nla_len);
+		const struct nlattr *n, *id;
+
+		if (g->nla_len < NLA_HDRLEN || g->nla_len > left)
+			break;
+		n = nl_find(p + NLA_HDRLEN, g->nla_len - NLA_HDRLEN, CTRL_ATTR_MCAST_GRP_NAME);
+		id = nl_find(p + NLA_HDRLEN, g->nla_len - NLA_HDRLEN, CTRL_ATTR_MCAST_GRP_ID);
+		if (n && id && strcmp((const char *)n + NLA_HDRLEN, name) == 0)
+			return (int)*(const uint32_t *)((const char *)id + NLA_HDRLEN);
+		if (len > left)
+			break;
+		p += len;
+		left -= len;
+	}
+	return -ENOENT;
+}
+
+/* The generic-netlink family id of name; with mcast, also the id of its
+ * multicast group called mcast into *group. */
+static int genl_family(int nl, const char *name, const char *mcast, int *group)
 {
 	struct nl_msg m;
 	struct genlmsghdr *g;
@@ -207,10 +278,19 @@ static int genl_family_id(int nl, const char *name)
 	len = nl_talk(nl, &m, &reply, sizeof(reply));
 	if (len <= 0)
 		return len < 0 ? len : -ENOENT;
+	if ((size_t)len < NLMSG_HDRLEN + GENL_HDRLEN)
+		return -EPROTO;
 	id = nl_find(reply.buf + NLMSG_HDRLEN + GENL_HDRLEN,
 		     (size_t)len - NLMSG_HDRLEN - GENL_HDRLEN, CTRL_ATTR_FAMILY_ID);
 	if (!id)
 		return -ENOENT;
+	if (mcast) {
+		const struct nlattr *groups = nl_find(reply.buf + NLMSG_HDRLEN + GENL_HDRLEN,
+						      (size_t)len - NLMSG_HDRLEN - GENL_HDRLEN,
+						      CTRL_ATTR_MCAST_GROUPS);
+
+		*group = groups ? mcast_group_id(groups, mcast) : -ENOENT;
+	}
 	return *(const uint16_t *)((const char *)id + NLA_HDRLEN);
 }
 
@@ -246,9 +326,12 @@ static uint32_t kernel_block_size(const struct nbd_export *e)
 	return bs;
 }
 
+/* The kernel's NBD_CMD_RECONFIGURE takes a socket only for the same
+ * backend: the export name, not the address, so that a 'dhcp' server that
+ * moved is still the same backend. */
 static void backend_id(const struct nbd_device *dev, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "netswap:%s:%u/%s", dev->host, dev->port, dev->export_name);
+	snprintf(buf, cap, "netswap:%s", dev->export_name);
 }
 
 static int genl_connect(struct nbd_device *dev, int nfds)
@@ -265,7 +348,7 @@ static int genl_connect(struct nbd_device *dev, int nfds)
 
 	if (nl < 0)
 		return nl;
-	family = genl_family_id(nl, NBD_GENL_FAMILY_NAME);
+	family = genl_family(nl, NBD_GENL_FAMILY_NAME, NULL, NULL);
 	if (family < 0) {
 		close(nl);
 		return family;
@@ -275,8 +358,7 @@ static int genl_connect(struct nbd_device *dev, int nfds)
 	nl_put_u64(&m, NBD_ATTR_SIZE_BYTES, dev->exp.size);
 	nl_put_u64(&m, NBD_ATTR_BLOCK_SIZE_BYTES, kernel_block_size(&dev->exp));
 	nl_put_u64(&m, NBD_ATTR_SERVER_FLAGS, flags);
-	if (dev->io_timeout)
-		nl_put_u64(&m, NBD_ATTR_TIMEOUT, (uint64_t)dev->io_timeout);
+	nl_put_u64(&m, NBD_ATTR_TIMEOUT, (uint64_t)dev->io_timeout);
 	nl_put_u64(&m, NBD_ATTR_DEAD_CONN_TIMEOUT, DEAD_CONN_TIMEOUT_S);
 	nl_put_str(&m, NBD_ATTR_BACKEND_IDENTIFIER, backend);
 	put_sockets(&m, dev->fds, nfds);
@@ -317,7 +399,7 @@ int nbd_attach(struct nbd_device *dev, int wait_s)
 	int rc, n;
 
 	for (n = 0; n < dev->conns; n++) {
-		rc = nbd_connect_one(dev, wait_s * 1000, false);
+		rc = nbd_connect_one(dev, &dev->exp, wait_s * 1000, false);
 		if (rc < 0)
 			goto fail;
 		dev->fds[n] = rc;
@@ -361,7 +443,18 @@ fail:
 	return rc;
 }
 
+
 /* ---- the keeper ---- */
+
+/* One connect and handshake of the keeper: short, because a device whose
+ * server is gone delays the other devices' attempts by this much. */
+#define KEEPER_CONNECT_MS 3000
+
+struct keeper_nl {
+	int nl;     /* requests */
+	int family;
+	int rundir; /* /run/netswap, wherever the pivot moved it */
+};
 
 static long now_ms(void)
 {
@@ -371,94 +464,186 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int genl_reconfigure(int nl, int family, const struct nbd_device *dev, int fd)
+static int keeper_resolve(void *ctx, struct nbd_device *dev)
 {
+	const struct keeper_nl *k = ctx;
+	char path[64], text[2048], host[HOST_LEN];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "net-%s.conf", dev->ifname);
+	fd = openat(k->rundir, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	if (keeper_lease_server(text, host, sizeof(host)) < 0)
+		return -ENOENT;
+	if (strcmp(host, dev->host) != 0) {
+		notice("keeper: %s: server 'dhcp' is now %s (was %s), from %s/%s", dev->path, host,
+		       dev->host, RUN_DIR, path);
+		snprintf(dev->host, sizeof(dev->host), "%s", host);
+	}
+	return 0;
+}
+
+static int keeper_connect(void *ctx, struct nbd_device *dev, struct nbd_export *exp)
+{
+	(void)ctx;
+	return nbd_connect_one(dev, exp, KEEPER_CONNECT_MS, true);
+}
+
+static int keeper_reconfigure(void *ctx, const struct nbd_device *dev, int fd)
+{
+	struct keeper_nl *k = ctx;
 	struct nl_msg m;
-	char backend[HOST_LEN + NAME_LEN + 20];
+	struct timeval tv = { 0, 0 };
+	socklen_t len = sizeof(tv);
+	char backend[NAME_LEN + 16];
+	int rc;
 
 	backend_id(dev, backend, sizeof(backend));
-	nbd_msg_start(&m, family, NBD_CMD_RECONFIGURE);
+	nbd_msg_start(&m, k->family, NBD_CMD_RECONFIGURE);
 	nl_put_u32(&m, NBD_ATTR_INDEX, (uint32_t)dev->index);
 	nl_put_str(&m, NBD_ATTR_BACKEND_IDENTIFIER, backend);
 	put_sockets(&m, &fd, 1);
-	return nl_talk(nl, &m, NULL, 0);
+	rc = nl_talk(k->nl, &m, NULL, 0);
+	if (rc < 0)
+		return rc;
+	/* The kernel answers 0 also when no connection was dead and it did
+	 * not take the socket (nbd_genl_reconfigure turns -ENOSPC into 0). A
+	 * socket it took got the request timeout as its send timeout. */
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) < 0 || (!tv.tv_sec && !tv.tv_usec))
+		return -ENOSPC;
+	return 0;
 }
 
-/* Replaces the dead connection in slot i, retrying with backoff until the
- * server is back. The kernel holds the I/O meanwhile. */
-static void keeper_reconnect(int nl, int family, struct nbd_device *dev, int i)
+static void keeper_close(void *ctx, int fd)
 {
-	long delay = RECONNECT_MIN_MS, t0 = now_ms();
-	int tries = 0;
-
-	close(dev->fds[i]);
-	dev->fds[i] = -1;
-	warn("keeper: %s connection %d to %s:%u lost; reconnecting", dev->path, i, dev->host,
-	     dev->port);
-	for (;;) {
-		int fd = nbd_connect_one(dev, 5000, true), rc;
-
-		tries++;
-		if (fd >= 0) {
-			rc = genl_reconfigure(nl, family, dev, fd);
-			if (rc == 0) {
-				dev->fds[i] = fd;
-				info("keeper: %s connection %d back after %ld ms (%d tries)", dev->path,
-				     i, now_ms() - t0, tries);
-				return;
-			}
-			close(fd);
-			warn("keeper: %s: the kernel refused the new connection: %s", dev->path,
-			     strerror(-rc));
-		}
-		usleep((useconds_t)delay * 1000);
-		delay = delay * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : delay * 2;
-	}
+	(void)ctx;
+	close(fd);
 }
 
-static void keeper_loop(struct nbd_device *devs, int n)
+/* Reads the kernel's NBD_CMD_LINK_DEAD notices; -ENOBUFS when some were
+ * dropped (then every device is probed). */
+static int read_link_events(int ev, struct keeper *k)
 {
-	struct pollfd pfd[MAX_NBD_DEVICES * MAX_CONNS];
-	int owner[MAX_NBD_DEVICES * MAX_CONNS][2];
-	int nl = nl_open(NETLINK_GENERIC), family = nl < 0 ? -1 : genl_family_id(nl, "nbd");
+	union {
+		struct nlmsghdr hdr;
+		char buf[4096];
+	} in;
+	ssize_t n = recv(ev, in.buf, sizeof(in.buf), MSG_DONTWAIT);
+	struct nlmsghdr *h;
 
-	for (;;) {
-		int k = 0;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	for (h = &in.hdr; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+		const struct genlmsghdr *g = NLMSG_DATA(h);
+		const struct nlattr *index;
 
-		for (int d = 0; d < n; d++)
-			for (int i = 0; i < devs[d].conns; i++) {
-				pfd[k] = (struct pollfd){ .fd = devs[d].fds[i], .events = POLLRDHUP };
-				owner[k][0] = d;
-				owner[k][1] = i;
-				k++;
-			}
-		if (poll(pfd, (nfds_t)k, -1) < 0)
+		if (h->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN || g->cmd != NBD_CMD_LINK_DEAD)
 			continue;
-		for (int j = 0; j < k; j++)
-			if (pfd[j].revents & (POLLRDHUP | POLLHUP | POLLERR))
-				keeper_reconnect(nl, family, &devs[owner[j][0]], owner[j][1]);
+		index = nl_find((const char *)g + GENL_HDRLEN, h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN,
+				NBD_ATTR_INDEX);
+		if (index && index->nla_len >= NLA_HDRLEN + 4)
+			keeper_link_dead(k, (int)*(const uint32_t *)((const char *)index + NLA_HDRLEN),
+					 now_ms());
+	}
+	return 0;
+}
+
+/* A netlink socket in the nbd family's multicast group, or -errno. */
+static int open_link_events(int nl, int *family)
+{
+	int group = -ENOENT, ev;
+
+	*family = genl_family(nl, NBD_GENL_FAMILY_NAME, NBD_GENL_MCAST_GROUP_NAME, &group);
+	if (*family < 0)
+		return *family;
+	if (group < 0)
+		return group;
+	ev = nl_open(NETLINK_GENERIC);
+	if (ev < 0)
+		return ev;
+	if (setsockopt(ev, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
+		close(ev);
+		return -errno;
+	}
+	return ev;
+}
+
+static void keeper_loop(struct keeper *k, bool adopt, int rundir)
+{
+	struct keeper_nl ctx = { .nl = nl_open(NETLINK_GENERIC), .rundir = rundir };
+	int ev = ctx.nl < 0 ? ctx.nl : open_link_events(ctx.nl, &ctx.family);
+
+	if (ev < 0) {
+		err("keeper: cannot listen to the kernel's nbd events: %s; connections will not be re-established",
+		    strerror(-ev));
+		for (;;)
+			pause();
+	}
+	k->ops = (struct keeper_ops){ &ctx, keeper_resolve, keeper_connect, keeper_reconfigure,
+				      keeper_close };
+	if (adopt)
+		keeper_probe_all(k, now_ms());
+	for (;;) {
+		struct pollfd p = { .fd = ev, .events = POLLIN };
+		long wait = keeper_wait_ms(k, now_ms());
+
+		if (poll(&p, 1, wait > INT32_MAX ? INT32_MAX : (int)wait) > 0) {
+			/* An overflowed socket (ENOBUFS) lost notices; a socket that
+			 * is gone (POLLNVAL) would spin: either way, start over. */
+			if (p.revents & POLLNVAL)
+				ev = open_link_events(ctx.nl, &ctx.family);
+			if ((p.revents & POLLNVAL) || read_link_events(ev, k) == -ENOBUFS) {
+				warn("keeper: missed some nbd events; checking every device");
+				keeper_probe_all(k, now_ms());
+			}
+		}
+		keeper_retry_due(k, now_ms());
 	}
 }
 
-/* Touch a generous stack now so that no later call faults it in. */
-static void prefault_stack(void)
+#define PAGE_DOWN(p) ((char *)((uintptr_t)(p) & ~(uintptr_t)4095))
+#define PAGE_UP(p) PAGE_DOWN((uintptr_t)(p) + 4095)
+
+/* The end of the stack: exec puts the argument and environment strings at
+ * its very top. */
+static char *stack_top(char **argv)
 {
-	volatile char pad[128 * 1024];
+	char *top = (char *)&argv;
+
+	for (char **v = argv; *v; v++)
+		if (*v + strlen(*v) + 1 > top)
+			top = *v + strlen(*v) + 1;
+	for (char **v = environ; v && *v; v++)
+		if (*v + strlen(*v) + 1 > top)
+			top = *v + strlen(*v) + 1;
+	return PAGE_UP(top);
+}
+
+/* Touches and locks the stack the keeper needs, from its top down: its
+ * deepest path, a reconnect (the handshake, a netlink request and a log
+ * line), takes under 16 KiB. */
+static int lock_stack(char *top)
+{
+	volatile char pad[48 * 1024];
 
 	for (size_t i = 0; i < sizeof(pad); i += 4096)
 		pad[i] = 0;
+	return mlock(PAGE_DOWN(pad), (size_t)(top - PAGE_DOWN(pad)));
 }
 
-int nbd_keeper_start(struct nbd_device *devs, int n, char *argv0)
+extern const char __executable_start[], _end[]; /* from the linker */
+
+/* The keeper process: protected from the OOM killer, from signals, from
+ * page faults, and from reclaim writing to its own devices. */
+static void keeper_become(char **argv)
 {
-	pid_t pid = fork();
 	int fd;
 
-	if (pid != 0)
-		return pid < 0 ? -errno : pid;
-	/* '@' first: systemd's shutdown leaves such processes alone, so swap
-	 * and root stay reachable until the kernel no longer needs them. */
-	argv0[0] = '@';
 	prctl(PR_SET_NAME, "@netswap-keeper");
 	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -469,9 +654,15 @@ int nbd_keeper_start(struct nbd_device *devs, int n, char *argv0)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	prefault_stack();
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
-		warn("keeper: mlockall: %s", strerror(errno));
+	/* Lock what the keeper runs, not all it maps: exec gives the stack a
+	 * 128 KiB mapping, which mlockall(MCL_CURRENT) would fault in and pin
+	 * whole. The program's pages (code, data, bss: the linker's symbols)
+	 * are locked, since one read in during a reconnect could have to come
+	 * from swap (/run is a tmpfs); so is the part of the stack it uses,
+	 * and whatever it maps later. */
+	if (mlock(__executable_start, (size_t)(_end - __executable_start)) < 0 ||
+	    lock_stack(stack_top(argv)) < 0 || mlockall(MCL_FUTURE) < 0)
+		warn("keeper: mlock: %s", strerror(errno));
 	/* A reconnect sends on a new socket, and the kernel memory for that
 	 * may be found by reclaim, which writes pages out to swap: to the very
 	 * device that waits for this reconnect. server_restart.sh hung so,
@@ -480,6 +671,151 @@ int nbd_keeper_start(struct nbd_device *devs, int n, char *argv0)
 	if (prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0) < 0)
 		warn("keeper: PR_SET_IO_FLUSHER: %s; a reconnect under memory pressure may hang",
 		     strerror(errno));
-	keeper_loop(devs, n);
-	_exit(0);
+}
+
+/* The device list goes to /run/netswap, which the pivot moves into the real
+ * root, beside the copy of the init that main.c leaves there: the keeper
+ * runs from that copy, and can be started again from it. */
+static int write_state(const struct nbd_device *devs, int n)
+{
+	char text[MAX_NBD_DEVICES * (HOST_LEN + NAME_LEN + 80)];
+	int len = keeper_state_format(devs, n, text, sizeof(text)), fd, rc = 0;
+
+	if (len < 0)
+		return -ENAMETOOLONG;
+	fd = open(RUN_DIR "/" KEEPER_STATE_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, (size_t)len) != len)
+		rc = -EIO;
+	close(fd);
+	return rc;
+}
+
+/* The keeper started by the init tells it on this fd that it holds its
+ * directory and lock: only then may the init move /run away (the pivot). */
+#define KEEPER_READY_FD 3
+
+int nbd_keeper_start(const struct nbd_device *devs, int n)
+{
+	char *argv[] = { KEEPER_ARGV0, "keeper", "--attached", NULL };
+	char ok = 0;
+	int rc, ready[2];
+	pid_t pid;
+
+	mkdir(RUN_DIR, 0755);
+	rc = write_state(devs, n);
+	if (rc) {
+		err("keeper: cannot write %s: %s", RUN_DIR, strerror(-rc));
+		return rc;
+	}
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		if (ready[1] == KEEPER_READY_FD)
+			fcntl(KEEPER_READY_FD, F_SETFD, 0);
+		else
+			dup2(ready[1], KEEPER_READY_FD);
+		execv(KEEPER_BINARY, argv);
+		_exit(127);
+	}
+	close(ready[1]);
+	rc = pid < 0 ? -errno : 0;
+	if (!rc && (wait_fd(ready[0], POLLIN, 10000) < 0 || read(ready[0], &ok, 1) != 1))
+		rc = -ECHILD;
+	close(ready[0]);
+	if (rc)
+		err("keeper: %s did not start: %s", KEEPER_BINARY, strerror(-rc));
+	return rc ? rc : pid;
+}
+
+/* Only one keeper: the lock file holds the PID of the one that runs. A
+ * second one (systemd's, or an operator's) waits until the first is gone,
+ * then adopts the devices. */
+static int keeper_lock(int rundir)
+{
+	char pid[16];
+	int fd = openat(rundir, "keeper.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644), n;
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = (int)pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		info("keeper: another keeper runs (pid %s); waiting to take over", pid);
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		warn("keeper: cannot write its PID to %s/keeper.lock", RUN_DIR);
+	return fd;
+}
+
+/* Debian's sysvinit sendsigs spares the PIDs in /run/sendsigs.omit.d. */
+static void spare_from_sendsigs(void)
+{
+	char pid[16];
+	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid()), fd;
+
+	mkdir("/run/sendsigs.omit.d", 0755);
+	fd = open("/run/sendsigs.omit.d/netswap-keeper", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		(void)!write(fd, pid, (size_t)n);
+		close(fd);
+	}
+}
+
+static int read_state(int rundir, struct keeper *k)
+{
+	struct nbd_device devs[MAX_NBD_DEVICES];
+	char text[MAX_NBD_DEVICES * (HOST_LEN + NAME_LEN + 80)];
+	int fd = openat(rundir, KEEPER_STATE_FILE, O_RDONLY | O_CLOEXEC), n;
+	ssize_t len;
+
+	if (fd < 0)
+		return -errno;
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[len > 0 ? len : 0] = '\0';
+	n = keeper_state_parse(text, devs, MAX_NBD_DEVICES);
+	if (n <= 0) {
+		err("keeper: %s/%s line %d is not 'nbd<index> <host> <port> <conns> <timeout> <size> ro|rw dhcp|fixed <ifname>|- <export>'",
+		    RUN_DIR, KEEPER_STATE_FILE, n < 0 ? -n : 1);
+		return -EINVAL;
+	}
+	for (int i = 0; i < n; i++)
+		keeper_add(k, &devs[i]);
+	return n;
+}
+
+int nbd_keeper_main(int argc, char **argv)
+{
+	static struct keeper k;
+	bool attached = argc > 2 && strcmp(argv[2], "--attached") == 0;
+	int rundir = open(RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	log_open();
+	if (rundir < 0 || (rc = read_state(rundir, &k)) < 0) {
+		fprintf(stderr, "netswap keeper: no device list in %s/%s: %s\n", RUN_DIR,
+			KEEPER_STATE_FILE, strerror(rundir < 0 ? errno : -rc));
+		return 1;
+	}
+	/* '@' first: systemd's shutdown leaves such processes alone, so swap
+	 * and root stay reachable until the kernel no longer needs them. */
+	argv[0][0] = '@';
+	keeper_become(argv);
+	if (keeper_lock(rundir) < 0)
+		warn("keeper: cannot lock %s/keeper.lock: %s", RUN_DIR, strerror(errno));
+	spare_from_sendsigs();
+	info("keeper: pid %d keeps %d NBD device(s)%s", (int)getpid(), k.n,
+	     attached ? "" : ", adopted: checking each connection");
+	if (attached) {
+		(void)!write(KEEPER_READY_FD, "R", 1);
+		close(KEEPER_READY_FD);
+	}
+	keeper_loop(&k, !attached, rundir);
+	return 0;
 }

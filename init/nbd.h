@@ -10,13 +10,18 @@
 #include "nbd_proto.h"
 
 #define MAX_NBD_DEVICES (MAX_SWAPS + 1)
+/* The default request timeout T; TCP's dead-peer clocks are derived from
+ * it (nbd.c, socket_tune). timeout= changes it per device. */
+#define NBD_REQUEST_TIMEOUT_S 30
 
 struct nbd_device {
 	char host[HOST_LEN];         /* resolved: no "dhcp" here */
+	bool host_is_dhcp;           /* re-resolved from the lease on reconnect */
+	char ifname[IFNAME_LEN];     /* whose lease: /run/netswap/net-<if>.conf */
 	uint16_t port;
 	char export_name[NAME_LEN];  /* expanded template */
 	int conns;
-	int io_timeout;              /* seconds, 0: none (the kernel only warns) */
+	int io_timeout;              /* seconds: the request timeout T (nbd.c) */
 	bool read_only;
 	/* filled by nbd_attach */
 	int index;                   /* /dev/nbd<index> */
@@ -30,8 +35,21 @@ struct nbd_device {
  * enum nbd_result / -errno after logging what was wrong. */
 int nbd_attach(struct nbd_device *dev, int wait_s);
 
-/* Forks the keeper for the attached devices: a memory-locked process that
- * outlives the pivot and reconnects dead connections. Returns its PID. */
-int nbd_keeper_start(struct nbd_device *devs, int n, char *argv0);
+/* The keeper: a small memory-locked process that outlives the pivot and
+ * reconnects dead connections. Its binary and the device list live in
+ * RUN_DIR, so that it can be started again from the real root. */
+#define RUN_DIR NETSWAP_RUN_DIR
+#define KEEPER_BINARY RUN_DIR "/init"
+#define KEEPER_ARGV0 "@netswap-keeper"
+
+/* Copies this binary to KEEPER_BINARY, writes the device list, and starts
+ * "KEEPER_BINARY keeper --attached" for the devices just attached.
+ * Returns its PID, or -errno after logging why. */
+int nbd_keeper_start(const struct nbd_device *devs, int n);
+
+/* "init keeper [--attached]": keeps the devices listed in RUN_DIR alive.
+ * Without --attached it adopts them: a connection that died while no
+ * keeper ran is replaced. Waits while another keeper runs. */
+int nbd_keeper_main(int argc, char **argv);
 
 #endif

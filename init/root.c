@@ -103,9 +103,12 @@ static int mount_nbd(const struct netswap_config *cfg, const struct root_spec *r
 		memset(dev, 0, sizeof(*dev));
 		dev->index = -1;
 		snprintf(dev->host, sizeof(dev->host), "%s", host);
+		dev->host_is_dhcp = r->nbd.host_is_dhcp;
+		snprintf(dev->ifname, sizeof(dev->ifname), "%s", net->ifname);
 		dev->port = r->nbd.port;
 		dev->conns = 1;
 		dev->read_only = !cfg->root_rw;
+		dev->io_timeout = r->nbd_timeout ? r->nbd_timeout : NBD_REQUEST_TIMEOUT_S;
 		if (template_expand(r->nbd.export_name, &vars, dev->export_name,
 				    sizeof(dev->export_name)) < 0) {
 			err("root=nbd: export '%s' cannot be expanded (needs ${mac}, ${ip} or ${hostname} this node does not have)",

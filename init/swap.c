@@ -127,6 +127,17 @@ static void hex(char *out, const uint8_t *in, size_t len)
 	out[2 * len] = '\0';
 }
 
+/* Removes the mapping called name; 0 when it is gone (or never was). */
+static int dm_remove(int ctl, const char *name)
+{
+	struct dm_request r;
+
+	dm_init(&r, name);
+	if (ioctl(ctl, DM_DEV_REMOVE, &r) < 0 && errno != ENXIO)
+		return -errno;
+	return 0;
+}
+
 int swap_encrypt(const char *path, const char *name, uint64_t bytes, char *out, size_t cap)
 {
 	struct dm_request r;
@@ -150,8 +161,14 @@ int swap_encrypt(const char *path, const char *name, uint64_t bytes, char *out, 
 		return -EIO;
 	}
 	hex(keyhex, key, sizeof(key));
-	memset(key, 0, sizeof(key));
+	explicit_bzero(key, sizeof(key));
 
+	/* A retry after a failed table load, header write or swapon finds the
+	 * mapping of the attempt before: nothing was swapped to it, so it goes,
+	 * and this attempt starts clean with a new key. */
+	rc = dm_remove(ctl, name);
+	if (rc < 0)
+		goto out;
 	dm_init(&r, name);
 	if (ioctl(ctl, DM_DEV_CREATE, &r) < 0) {
 		rc = -errno;
@@ -179,8 +196,21 @@ int swap_encrypt(const char *path, const char *name, uint64_t bytes, char *out, 
 	}
 	snprintf(out, cap, "/dev/dm-%u", dev_minor);
 out:
-	memset(keyhex, 0, sizeof(keyhex));
-	memset(&r, 0, sizeof(r));
+	if (rc < 0)
+		dm_remove(ctl, name);
+	explicit_bzero(keyhex, sizeof(keyhex));
+	explicit_bzero(&r, sizeof(r));
+	close(ctl);
+	return rc;
+}
+
+int swap_decrypt(const char *name)
+{
+	int ctl = open("/dev/mapper/control", O_RDWR | O_CLOEXEC), rc;
+
+	if (ctl < 0)
+		return errno == ENOENT ? 0 : -errno;
+	rc = dm_remove(ctl, name);
 	close(ctl);
 	return rc;
 }

@@ -16,6 +16,10 @@ long swap_header_encode(uint8_t *page, size_t page_size, uint64_t dev_bytes,
  * path; writes the mapped device's path into out. 0 or -errno. */
 int swap_encrypt(const char *path, const char *name, uint64_t bytes, char *out, size_t cap);
 
+/* Removes the mapping swap_encrypt made (after a failed swapon, so that
+ * the retry starts clean). 0 or -errno. */
+int swap_decrypt(const char *name);
+
 /* Header, then swapon with prio (-1: kernel default). 0 or -1 after
  * logging why. */
 int swap_enable(const char *path, uint64_t bytes, int prio);

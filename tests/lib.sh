@@ -8,6 +8,7 @@
 #   netns_bridge NS ADDR/LEN TAP...  a namespace with a bridge and tap ports
 #   bridge_port NS OTHER IFNAME      another namespace on that bridge
 #   tap_boot NS NAME TAP MAC [qemu args]  a node on a tap port (PXE: -boot n)
+#   qemu_monitor NAME COMMAND       a QEMU monitor command (set_link n0 off)
 #   pass/fail MESSAGE
 OUT=$(realpath "${OUT:-out}")
 KERNEL=${KERNEL:-$OUT/bzImage}
@@ -98,14 +99,17 @@ forget_pid() {
 
 # nbdkit_start FILE DELAY_MS: nbdkit on ${NBD_LISTEN:-127.0.0.1}:$KIT_PORT
 # (a free port if unset) serving FILE, each read and write delayed by
-# DELAY_MS; NBDKIT_THREADS sets its threads. Sets KIT_PORT, KIT_PID.
+# DELAY_MS; NBDKIT_THREADS sets its threads, NBDKIT_FILTERS adds filters
+# (--filter=error) and NBDKIT_PARAMS their parameters. Sets KIT_PORT, KIT_PID.
 nbdkit_start() {
 	KIT_PORT=${KIT_PORT:-$(free_port)}
 	rm -f "$T/nbdkit.pid"
 	local opts=() delay_args=()
 	[ -n "${NBDKIT_THREADS:-}" ] && opts+=(-t "$NBDKIT_THREADS")
 	[ "$2" -gt 0 ] && opts+=(--filter=delay) delay_args=("rdelay=${2}ms" "wdelay=${2}ms")
-	nbdkit -f -P "$T/nbdkit.pid" -i "${NBD_LISTEN:-127.0.0.1}" -p "$KIT_PORT" "${opts[@]}" file "file=$1" "${delay_args[@]}" \
+	# shellcheck disable=SC2086
+	nbdkit -f -P "$T/nbdkit.pid" -i "${NBD_LISTEN:-127.0.0.1}" -p "$KIT_PORT" "${opts[@]}" ${NBDKIT_FILTERS:-} \
+		file "file=$1" "${delay_args[@]}" ${NBDKIT_PARAMS:-} \
 		>>"$T/nbdkit.log" 2>&1 &
 	for _ in $(seq 50); do [ -s "$T/nbdkit.pid" ] && break; sleep 0.1; done
 	[ -s "$T/nbdkit.pid" ] || fail "nbdkit did not start: $(tail -n 5 "$T/nbdkit.log")"
@@ -144,12 +148,33 @@ qemu_boot() {
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" \
 		-netdev "${QEMU_NETDEV:-user,id=n0${QEMU_NETDEV_OPTS:-}}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
-		-serial "file:$T/$name.console" -monitor none -display none \
+		-serial "file:$T/$name.console" -monitor "unix:$T/$name.mon,server=on,wait=off" -display none \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
 	eval "QEMU_PID_$name=$pid"
 	log "qemu $name pid $pid: $append"
+}
+
+# qemu_monitor NAME COMMAND: runs COMMAND on the guest's human monitor,
+# such as "set_link n0 off" (the link goes dead: no FIN, no RST) and
+# prints its answer.
+qemu_monitor() {
+	python3 - "$T/$1.mon" "$2" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(5)
+def until_prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        buf += s.recv(4096)
+    return buf
+until_prompt()
+s.sendall(sys.argv[2].encode() + b"\n")
+out = until_prompt().decode(errors="replace").replace("\r", "")
+print("\n".join(l for l in out.split("\n")[1:-1] if l.strip()))
+PY
 }
 
 # wait_console NAME REGEX SECONDS: 0 when REGEX shows up on the console.

@@ -16,6 +16,10 @@ for applet in $(/bin/busybox --list); do
 	[ -e "$dir/bin/$applet" ] || ln -s busybox "$dir/bin/$applet"
 done
 install -m 0755 "$here/init" "$dir/sbin/init"
+# an init that passes every check but cannot be executed: its interpreter
+# is missing (tests/e2e/pivot_fail.sh)
+printf '#!/no/such/interpreter\n' >"$dir/sbin/badinit"
+chmod 0755 "$dir/sbin/badinit"
 install -m 0755 "$out/hog" "$dir/bin/hog"
 echo "netswap-testroot" >"$dir/etc/hostname"
 echo "root:x:0:0:root:/root:/bin/sh" >"$dir/etc/passwd"

@@ -811,13 +811,21 @@ static void test_root_nbd(void)
 static void test_root_nbd_ignored_options_warn(void)
 {
 	CHECK_EQ(parse("root=nbd:10.0.0.1:10809:ext4:ro:-persist,-N,root,-b,4096,-t,30"), 0);
-	CHECK_EQ(count_warnings(), 3);
+	CHECK_EQ(count_warnings(), 2);
 	CHECK_STR(errs[0].key, "root");
 	CHECK(errs[0].warning);
 	CHECK(strstr(errs[0].expected, "ignored nbd-client option '-persist': only -N/-name") != NULL);
 	CHECK(strstr(errs[1].expected, "'-b' and its arguments") != NULL);
 	CHECK_EQ(cfg.root.kind, ROOT_NBD);
 	CHECK_STR(cfg.root.nbd.export_name, "root");
+	/* -t/-timeout is nbd-client's request timeout: ours too. */
+	CHECK_EQ(cfg.root.nbd_timeout, 30);
+	CHECK(clean("root=nbd:10.0.0.1:10809:ext4::-timeout,90"));
+	CHECK_EQ(cfg.root.nbd_timeout, 90);
+	CHECK(clean("root=nbd:10.0.0.1:10809"));
+	CHECK_EQ(cfg.root.nbd_timeout, 0);
+	CHECK_EQ(parse("root=nbd:10.0.0.1:10809:ext4::-t,soon"), 1);
+	CHECK(strstr(errs[0].expected, "-t needs seconds, expected -t,<1-86400>") != NULL);
 
 	CHECK_EQ(parse("root=nbd:10.0.0.1:10809:ext4::stray"), 0);
 	CHECK_EQ(count_warnings(), 1);

@@ -1,0 +1,356 @@
+/* test_keeper.c - the keeper's state machine (init/keeper.c) driven through
+ * its ops seam with a fake clock and fake servers: each device recovers on
+ * its own, a reconnected export must be the same size and still writable,
+ * a 'dhcp' server is looked up again, adopted devices are probed. */
+#include <errno.h>
+#include <string.h>
+
+#include "check.h"
+#include "keeper.h"
+
+#define SIZE (512ull << 20)
+
+/* One fake server per device slot, by index. */
+struct fake_server {
+	bool down;               /* connect fails */
+	uint64_t size;
+	uint16_t flags;
+	int dead_in_kernel;      /* connections the kernel holds dead */
+	int connects, reconfigures, resolves;
+	const char *lease_host;  /* what the lease says now, for 'dhcp' */
+};
+
+static struct fake_server srv[MAX_NBD_DEVICES];
+static int open_fds, next_fd = 100;
+static int fd_owner[1000];
+static struct keeper k;
+
+static int fake_resolve(void *ctx, struct nbd_device *dev)
+{
+	struct fake_server *s = &srv[dev->index];
+
+	(void)ctx;
+	s->resolves++;
+	if (!s->lease_host)
+		return -1;
+	snprintf(dev->host, sizeof(dev->host), "%s", s->lease_host);
+	return 0;
+}
+
+static int fake_connect(void *ctx, struct nbd_device *dev, struct nbd_export *exp)
+{
+	struct fake_server *s = &srv[dev->index];
+
+	(void)ctx;
+	s->connects++;
+	if (s->down)
+		return -1;
+	memset(exp, 0, sizeof(*exp));
+	exp->size = s->size;
+	exp->flags = s->flags;
+	open_fds++;
+	fd_owner[next_fd] = dev->index;
+	return next_fd++;
+}
+
+static int fake_reconfigure(void *ctx, const struct nbd_device *dev, int fd)
+{
+	struct fake_server *s = &srv[dev->index];
+
+	(void)ctx;
+	CHECK_EQ(fd_owner[fd], dev->index);
+	s->reconfigures++;
+	if (s->dead_in_kernel == 0)
+		return -ENOSPC;
+	s->dead_in_kernel--;
+	return 0;
+}
+
+static void fake_close(void *ctx, int fd)
+{
+	(void)ctx;
+	(void)fd;
+	open_fds--;
+}
+
+/* n devices nbd0..nbd<n-1>, conns each, every server up and healthy. */
+static void setup(int n, int conns)
+{
+	memset(&k, 0, sizeof(k));
+	memset(srv, 0, sizeof(srv));
+	open_fds = 0;
+	k.ops = (struct keeper_ops){ NULL, fake_resolve, fake_connect, fake_reconfigure, fake_close };
+	for (int i = 0; i < n; i++) {
+		struct nbd_device d;
+
+		memset(&d, 0, sizeof(d));
+		d.index = i;
+		snprintf(d.path, sizeof(d.path), "/dev/nbd%d", i);
+		snprintf(d.host, sizeof(d.host), "10.0.0.%d", i + 1);
+		snprintf(d.export_name, sizeof(d.export_name), "swap%d", i);
+		d.port = 10809;
+		d.conns = conns;
+		d.exp.size = SIZE;
+		d.exp.flags = NBD_FLAG_HAS_FLAGS;
+		CHECK_EQ(keeper_add(&k, &d), i);
+		srv[i].size = SIZE;
+		srv[i].flags = NBD_FLAG_HAS_FLAGS;
+	}
+}
+
+static void kernel_drops(int index, long now)
+{
+	srv[index].dead_in_kernel++;
+	keeper_link_dead(&k, index, now);
+}
+
+/* The defect: the swap server (nbd0) is dead; the root's (nbd1) is fine.
+ * The root's connection comes back in the first round and never waits for
+ * nbd0's server. */
+static void dead_server_does_not_hold_up_another(void)
+{
+	setup(2, 1);
+	srv[0].down = true;
+	kernel_drops(0, 0);
+	kernel_drops(1, 0);
+	keeper_retry_due(&k, 0);
+	CHECK_EQ(srv[0].connects, 1);
+	CHECK_EQ(k.devs[0].dead, 1);
+	CHECK_EQ(srv[1].reconfigures, 1);
+	CHECK_EQ(srv[1].dead_in_kernel, 0);
+	CHECK_EQ(k.devs[1].dead, 0);
+	/* nbd1 dies again while nbd0's server is still down: back at once. */
+	for (long t = 0; t < 60000; t += 250)
+		keeper_retry_due(&k, t);
+	kernel_drops(1, 60000);
+	keeper_retry_due(&k, 60000);
+	CHECK_EQ(k.devs[1].dead, 0);
+	CHECK_EQ(srv[1].reconfigures, 2);
+	CHECK_EQ(k.devs[0].dead, 1);
+	CHECK_EQ(open_fds, 0);
+}
+
+/* Backoff doubles from 250 ms to 5 s; wait_ms tells the loop when. */
+static void backoff_doubles_to_a_cap(void)
+{
+	long t = 0, expect = KEEPER_RETRY_MIN_MS;
+
+	setup(1, 1);
+	srv[0].down = true;
+	CHECK_EQ(keeper_wait_ms(&k, 0), -1);
+	kernel_drops(0, 0);
+	CHECK_EQ(keeper_wait_ms(&k, 0), 0);
+	for (int i = 0; i < 8; i++) {
+		keeper_retry_due(&k, t);
+		CHECK_EQ(keeper_wait_ms(&k, t), expect);
+		keeper_retry_due(&k, t + expect - 1); /* not due: no attempt */
+		CHECK_EQ(srv[0].connects, i + 1);
+		t += expect;
+		expect = expect * 2 > KEEPER_RETRY_MAX_MS ? KEEPER_RETRY_MAX_MS : expect * 2;
+	}
+	srv[0].down = false;
+	keeper_retry_due(&k, t);
+	CHECK_EQ(k.devs[0].dead, 0);
+	CHECK_EQ(keeper_wait_ms(&k, t), -1);
+}
+
+/* A server that came back with another export behind the name. */
+static void changed_export_is_refused(void)
+{
+	setup(1, 1);
+	srv[0].size = SIZE / 2;
+	kernel_drops(0, 0);
+	keeper_retry_due(&k, 0);
+	CHECK_EQ(srv[0].reconfigures, 0);
+	CHECK_EQ(open_fds, 0);
+	CHECK(strstr(k.devs[0].refused, "is now 268435456 bytes, the kernel has 536870912") != NULL);
+	srv[0].size = SIZE;
+	srv[0].flags |= NBD_FLAG_READ_ONLY;
+	keeper_retry_due(&k, 250);
+	CHECK_EQ(srv[0].reconfigures, 0);
+	CHECK(strstr(k.devs[0].refused, "read-only") != NULL);
+	srv[0].flags &= (uint16_t)~NBD_FLAG_READ_ONLY;
+	keeper_retry_due(&k, 750);
+	CHECK_EQ(srv[0].reconfigures, 1);
+	CHECK_EQ(k.devs[0].dead, 0);
+
+	/* A read-only root may come back read-only. */
+	setup(1, 1);
+	k.devs[0].dev.read_only = true;
+	srv[0].flags |= NBD_FLAG_READ_ONLY;
+	kernel_drops(0, 0);
+	keeper_retry_due(&k, 0);
+	CHECK_EQ(k.devs[0].dead, 0);
+}
+
+static void mismatch_messages(void)
+{
+	struct nbd_device d;
+	struct nbd_export e;
+	char msg[160];
+
+	memset(&d, 0, sizeof(d));
+	memset(&e, 0, sizeof(e));
+	d.exp.size = e.size = 4096;
+	CHECK(keeper_export_mismatch(&d, &e, msg, sizeof(msg)) == NULL);
+	e.flags = NBD_FLAG_READ_ONLY;
+	CHECK_STR(keeper_export_mismatch(&d, &e, msg, sizeof(msg)), "is now read-only; swap needs it writable");
+	d.read_only = true;
+	CHECK(keeper_export_mismatch(&d, &e, msg, sizeof(msg)) == NULL);
+	e.size = 8192;
+	CHECK_STR(keeper_export_mismatch(&d, &e, msg, sizeof(msg)), "is now 8192 bytes, the kernel has 4096");
+}
+
+/* conns=4, two die: two reconfigures, one round after the other. */
+static void several_dead_connections(void)
+{
+	setup(1, 4);
+	kernel_drops(0, 0);
+	kernel_drops(0, 0);
+	CHECK_EQ(k.devs[0].dead, 2);
+	keeper_retry_due(&k, 0);
+	CHECK_EQ(k.devs[0].dead, 1);
+	CHECK_EQ(keeper_wait_ms(&k, 0), 0);
+	keeper_retry_due(&k, 0);
+	CHECK_EQ(k.devs[0].dead, 0);
+	CHECK_EQ(srv[0].reconfigures, 2);
+	/* More notices than connections cannot make it try forever. */
+	for (int i = 0; i < 10; i++)
+		keeper_link_dead(&k, 0, 10);
+	CHECK_EQ(k.devs[0].dead, 4);
+	keeper_retry_due(&k, 10);
+	CHECK_EQ(k.devs[0].dead, 0); /* the kernel had none dead: -ENOSPC */
+	/* A device that is not ours is ignored. */
+	keeper_link_dead(&k, 7, 20);
+	CHECK_EQ(keeper_wait_ms(&k, 20), -1);
+}
+
+/* An adopting keeper does not know which connections died while no keeper
+ * ran: it replaces dead ones until the kernel has none. */
+static void adoption_probes(void)
+{
+	setup(2, 2);
+	srv[1].dead_in_kernel = 1;
+	keeper_probe_all(&k, 0);
+	for (int round = 0; round < 4; round++)
+		keeper_retry_due(&k, 0);
+	CHECK_EQ(k.devs[0].dead, 0);
+	CHECK_EQ(k.devs[1].dead, 0);
+	CHECK_EQ(srv[0].reconfigures, 1);  /* -ENOSPC at once */
+	CHECK_EQ(srv[1].reconfigures, 2);  /* one replaced, then -ENOSPC */
+	CHECK_EQ(srv[1].dead_in_kernel, 0);
+	CHECK_EQ(open_fds, 0);
+}
+
+/* A 'dhcp' server is looked up in the current lease before each attempt;
+ * the others are not. */
+static void dhcp_server_is_resolved_again(void)
+{
+	setup(2, 1);
+	k.devs[0].dev.host_is_dhcp = true;
+	srv[0].lease_host = "10.0.0.99";
+	kernel_drops(0, 0);
+	kernel_drops(1, 0);
+	keeper_retry_due(&k, 0);
+	CHECK_EQ(srv[0].resolves, 1);
+	CHECK_EQ(srv[1].resolves, 0);
+	CHECK_STR(k.devs[0].dev.host, "10.0.0.99");
+	CHECK_STR(k.devs[1].dev.host, "10.0.0.2");
+}
+
+static void lease_server(void)
+{
+	char host[HOST_LEN];
+
+	CHECK_EQ(keeper_lease_server("DEVICE='eth0'\nROOTSERVER='10.0.2.2'\nROOTPATH=''\n", host,
+				     sizeof(host)), 0);
+	CHECK_STR(host, "10.0.2.2");
+	CHECK_EQ(keeper_lease_server("ROOTSERVER='10.9.8.7'", host, sizeof(host)), 0);
+	CHECK_STR(host, "10.9.8.7");
+	CHECK_EQ(keeper_lease_server("ROOTSERVER='0.0.0.0'\n", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server("ROOTSERVER=''\n", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server("XROOTSERVER='1.2.3.4'\n", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server("ROOTSERVER='1.2.3.4", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server("", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server("ROOTSERVER='1.2.3.4'", host, 4), -1);
+}
+
+/* The device list a keeper restarted from the real root reads. */
+static void state_round_trip(void)
+{
+	struct nbd_device in[2], out[MAX_NBD_DEVICES];
+	char text[2048];
+
+	memset(in, 0, sizeof(in));
+	in[0] = (struct nbd_device){ .index = 0, .port = 10809, .conns = 4, .io_timeout = 30,
+				     .host_is_dhcp = true };
+	snprintf(in[0].host, sizeof(in[0].host), "10.0.2.2");
+	snprintf(in[0].ifname, sizeof(in[0].ifname), "eth0");
+	snprintf(in[0].export_name, sizeof(in[0].export_name), "swap-52-54-00-12-34-56");
+	in[0].exp.size = SIZE;
+	in[1] = (struct nbd_device){ .index = 1, .port = 2000, .conns = 1, .io_timeout = 90,
+				     .read_only = true };
+	snprintf(in[1].host, sizeof(in[1].host), "fd00::1");
+	snprintf(in[1].export_name, sizeof(in[1].export_name), "root fs:x");
+	in[1].exp.size = 4096;
+	CHECK(keeper_state_format(in, 2, text, sizeof(text)) > 0);
+	CHECK_STR(text, "nbd0 10.0.2.2 10809 4 30 536870912 rw dhcp eth0 swap-52-54-00-12-34-56\n"
+			"nbd1 fd00::1 2000 1 90 4096 ro fixed - root fs:x\n");
+	CHECK_EQ(keeper_state_parse(text, out, MAX_NBD_DEVICES), 2);
+	CHECK_EQ(out[0].index, 0);
+	CHECK_STR(out[0].path, "/dev/nbd0");
+	CHECK_STR(out[0].host, "10.0.2.2");
+	CHECK_EQ(out[0].port, 10809);
+	CHECK_EQ(out[0].conns, 4);
+	CHECK_EQ(out[0].io_timeout, 30);
+	CHECK_EQ(out[0].exp.size, SIZE);
+	CHECK(!out[0].read_only);
+	CHECK(out[0].host_is_dhcp);
+	CHECK_STR(out[0].ifname, "eth0");
+	CHECK_STR(out[0].export_name, "swap-52-54-00-12-34-56");
+	CHECK_STR(out[1].host, "fd00::1");
+	CHECK(out[1].read_only);
+	CHECK(!out[1].host_is_dhcp);
+	CHECK_STR(out[1].ifname, "");
+	CHECK_STR(out[1].export_name, "root fs:x");
+	/* The default export is the empty name. */
+	in[0].export_name[0] = '\0';
+	CHECK(keeper_state_format(in, 1, text, sizeof(text)) > 0);
+	CHECK_EQ(keeper_state_parse(text, out, MAX_NBD_DEVICES), 1);
+	CHECK_STR(out[0].export_name, "");
+	/* Too small a buffer is an error, never a cut line. */
+	CHECK_EQ(keeper_state_format(in, 2, text, 40), -1);
+}
+
+static void state_bad_lines(void)
+{
+	struct nbd_device out[2];
+
+	CHECK_EQ(keeper_state_parse("", out, 2), 0);
+	CHECK_EQ(keeper_state_parse("nbd0 h 1 1 30 4096 rw fixed - x\nbogus\n", out, 2), -2);
+	CHECK_EQ(keeper_state_parse("nbd0 h 0 1 30 4096 rw fixed - x\n", out, 2), -1);     /* port 0 */
+	CHECK_EQ(keeper_state_parse("nbd0 h 1 17 30 4096 rw fixed - x\n", out, 2), -1);    /* conns */
+	CHECK_EQ(keeper_state_parse("nbd0 h 1 1 30 0 rw fixed - x\n", out, 2), -1);        /* size 0 */
+	CHECK_EQ(keeper_state_parse("nbd0 h 1 1 30 4096 rx fixed - x\n", out, 2), -1);
+	CHECK_EQ(keeper_state_parse("nbd0 h 1 1 30 4096 rw maybe - x\n", out, 2), -1);
+	CHECK_EQ(keeper_state_parse("nbd0 h 1 1 30 4096 rw fixed\n", out, 2), -1);        /* cut */
+	CHECK_EQ(keeper_state_parse("nbd0 h 99999999999999999999 1 30 1 rw fixed - x", out, 2), -1);
+	CHECK_EQ(keeper_state_parse("nbd0 h 1 1 30 4096 rw fixed averyveryverylongifname x\n", out, 2), -1);
+	CHECK_EQ(keeper_state_parse("nbd0 h 1 1 30 1 rw fixed - a\nnbd1 h 1 1 30 1 rw fixed - b\n"
+				    "nbd2 h 1 1 30 1 rw fixed - c\n", out, 2), -3);       /* too many */
+}
+
+int main(void)
+{
+	RUN(state_round_trip);
+	RUN(state_bad_lines);
+	RUN(dead_server_does_not_hold_up_another);
+	RUN(backoff_doubles_to_a_cap);
+	RUN(changed_export_is_refused);
+	RUN(mismatch_messages);
+	RUN(several_dead_connections);
+	RUN(adoption_probes);
+	RUN(dhcp_server_is_resolved_again);
+	RUN(lease_server);
+	return check_summary("keeper");
+}
