@@ -79,8 +79,8 @@ serve: netboot testroot
 	@bash netboot/serve $(OUT)/netboot
 
 # ---- test root and demo ----
-$(OUT)/hog: tests/hog/hog.c tests/hog/pattern.c tests/hog/pattern.h
-	musl-gcc $(WARN) -Os -static -s -o $@ tests/hog/hog.c tests/hog/pattern.c
+$(OUT)/hog: tests/hog/hog.c tests/hog/pattern.c tests/hog/pattern.h tests/hog/latency.c tests/hog/latency.h
+	musl-gcc $(WARN) -Os -static -s -o $@ tests/hog/hog.c tests/hog/pattern.c tests/hog/latency.c
 
 testroot: $(OUT)/hog
 	@bash tests/root/build.sh $(OUT)
@@ -101,6 +101,7 @@ DEPS_test_ipudp := init/ipudp.c
 DEPS_test_nbd_proto := init/nbd_proto.c
 DEPS_test_swap := init/swap.c init/log.c
 DEPS_test_hog_pattern := tests/hog/pattern.c
+DEPS_test_hog_latency := tests/hog/latency.c
 
 $(OUT)/unit/%: tests/unit/%.c $(INIT_HDRS) tests/unit/check.h $(wildcard tests/hog/*)
 	@mkdir -p $(OUT)/unit
