@@ -5,6 +5,9 @@
 #   nbd_server NAME=FILE[:ro] ...   real nbd-server on 127.0.0.1:$NBD_PORT
 #   qemu_boot NAME "APPEND" [extra qemu args]  boots $KERNEL + $INITRD
 #   wait_console NAME REGEX SECONDS
+#   qemu_monitor NAME COMMAND       a QEMU monitor command (set_link n0 off)
+#   netns_enter PREFIX ARGS...      runs the test again in a namespace of its own
+#   tap_net_up                      tap0 in that namespace: servers on 10.0.2.2
 #   pass/fail MESSAGE
 OUT=$(realpath "${OUT:-out}")
 KERNEL=${KERNEL:-$OUT/bzImage}
@@ -17,6 +20,12 @@ TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 # What a swapping guest must never print (torture and bench fail on it): a
 # hung task, an OOM kill, an I/O error, a crash or kernel warning, a bad page.
 SWAP_BAD_RE='blocked for more than|Out of memory|I/O error|segfault|Kernel panic|BUG:|Oops|WARNING: CPU|general protection|hog: RESULT FAIL|hog: BAD|killed by signal'
+# Guest shell for nstest= (no double quotes: the command line holds it in
+# one quoted parameter): once the hung-task detector fires, SysRq-w dumps
+# every blocked task, so a stall leaves its stacks on the console. The
+# pattern does not match itself in the kernel command line, which dmesg
+# shows too.
+HANG_DUMP_SH="hang_dump(){ while sleep 5;do dmesg|grep -q 'blocked for more tha[n]'&&{ echo HANG: sysrq-w;echo w>/proc/sysrq-trigger;break;};done;};hang_dump& "
 
 cleanup() {
 	local p rc=$?
@@ -76,6 +85,26 @@ nbd_server() {
 	NBD_PID=$(cat "$T/nbd-server.pid")
 	PIDS+=("$NBD_PID")
 	log "nbd-server pid $NBD_PID on ${NBD_LISTEN:-127.0.0.1}:$NBD_PORT"
+}
+
+# nbd_server_restart: the same configuration on the same port, after
+# nbd_server_down; sets NBD_PID.
+nbd_server_restart() {
+	rm -f "$T/nbd-server.pid"
+	nbd-server -C "$T/nbd-server.conf" -p "$T/nbd-server.pid" >>"$T/nbd-server.log" 2>&1 ||
+		fail "nbd-server did not restart: $(tail -n 5 "$T/nbd-server.log")"
+	for _ in $(seq 50); do [ -s "$T/nbd-server.pid" ] && break; sleep 0.1; done
+	NBD_PID=$(cat "$T/nbd-server.pid")
+	PIDS+=("$NBD_PID")
+}
+
+# nbd_server_down [SIGNAL]: nbd-server forks one child per connection: the
+# children first, so none is left behind with a client.
+nbd_server_down() {
+	pkill -"${1:-TERM}" -P "$NBD_PID" 2>/dev/null
+	kill -"${1:-TERM}" "$NBD_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$NBD_PID" 2>/dev/null || break; sleep 0.1; done
+	forget_pid "$NBD_PID"
 }
 
 nbd_server_stop() {
@@ -140,7 +169,7 @@ qemu_boot() {
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" \
 		-netdev "${QEMU_NETDEV:-user,id=n0${QEMU_NETDEV_OPTS:-}}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
-		-serial "file:$T/$name.console" -monitor none -display none \
+		-serial "file:$T/$name.console" -monitor "unix:$T/$name.monitor,server=on,wait=off" -display none \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
@@ -164,6 +193,66 @@ wait_console() {
 console_text() { tr -d '\r' 2>/dev/null <"$T/$1.console"; }
 console_has() { console_text "$1" | grep -qE "$2"; }
 console_line() { console_text "$1" | grep -E "$2" | head -n1; }
+
+# qemu_monitor NAME COMMAND: runs one human-monitor command in guest NAME
+# (the netdev of qemu_boot is n0: "set_link n0 off"); prints its answer.
+qemu_monitor() {
+	python3 - "$T/$1.monitor" "$2" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+def until_prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.decode(errors="replace")
+until_prompt()
+s.sendall(sys.argv[2].encode() + b"\n")
+out = until_prompt().replace("\r", "").split("\n")
+print("\n".join(out[1:-1]))
+EOF
+}
+
+# netns_enter PREFIX ARGS...: runs this script again, with ARGS, inside a
+# network namespace of its own (NETSWAP_NS names it there) and exits with
+# its status; the namespace and whatever still runs in it go when it ends.
+# In that inner run it returns at once.
+netns_enter() {
+	[ -n "${NETSWAP_NS:-}" ] && return 0
+	local ns=$1-$$
+	shift
+	ip netns add "$ns" || fail "cannot create a network namespace (needs root)"
+	AT_EXIT+=("netns_kill $ns")
+	trap 'exit 1' INT TERM
+	ip netns exec "$ns" env NETSWAP_NS="$ns" bash "$0" "$@"
+	exit
+}
+
+netns_kill() { # NS
+	local p
+	for p in $(ip netns pids "$1" 2>/dev/null); do kill -9 "$p"; done
+	ip netns del "$1" 2>/dev/null
+}
+
+# tap_net_up: in the test's own namespace, loopback and tap0 (10.0.2.2/24)
+# for guests booted with QEMU_NETDEV=$TAP_NETDEV and "$TAP_IP" (10.0.2.15):
+# guests reach the servers through the namespace's own TCP stack rather
+# than QEMU's user network, whose userspace TCP would be measured instead.
+# Servers listen on every address (NBD_LISTEN), all inside the namespace.
+tap_net_up() {
+	[ -n "${NETSWAP_NS:-}" ] || fail "tap_net_up outside the test's own namespace (netns_enter first)"
+	ip link set lo up
+	ip tuntap add tap0 mode tap || fail "cannot create tap0 (is /dev/net/tun there?)"
+	ip addr add 10.0.2.2/24 dev tap0
+	ip link set tap0 up
+	export NBD_LISTEN=0.0.0.0
+	TAP_NETDEV="tap,id=n0,ifname=tap0,script=no,downscript=no"
+	TAP_IP="ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
+}
 
 # stop_qemu NAME: waits for the guest to power off, else kills it.
 stop_qemu() {
