@@ -23,7 +23,7 @@ HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinit
 
 .PHONY: all help deps kernel stock-kernel init initramfs netboot testroot run shell \
-	check unit fuzz fuzz-check torture bench serve clean
+	check unit fuzz fuzz-check torture bench faults serve clean
 all: kernel initramfs netboot
 
 help:
@@ -32,7 +32,7 @@ help:
 	@echo "make shell      the same, ending in the node's shell"
 	@echo "make check      host unit tests, fuzz smoke, QEMU end-to-end tests"
 	@echo "make kernel | stock-kernel | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
-	@echo "make fuzz | torture | bench"
+	@echo "make fuzz | torture | bench | faults"
 
 deps:
 	@bash tools/deps.sh all
@@ -124,6 +124,9 @@ torture: deps kernel initramfs testroot
 
 bench: deps kernel stock-kernel initramfs testroot
 	@bash tests/e2e/bench.sh $(OUT)
+
+faults: deps kernel stock-kernel initramfs testroot
+	@bash tests/e2e/faults.sh $(OUT)
 
 clean:
 	rm -rf $(OUT)
