@@ -49,8 +49,15 @@ OUT=$(realpath "${1:-${OUT:-out}}")
 export OUT
 mode=${2:-full}
 . "$(dirname "$0")/../lib.sh"
-netns_enter netswap-faults "$OUT" "$mode"
 here=$(cd "$(dirname "$0")/.." && pwd)
+ALL_STACKS="ours stock tuned users"
+# before the namespace, which has no way to the Debian mirror
+if [ -z "${NETSWAP_NS:-}" ] && [ "$mode" = full ]; then
+	case " ${STACKS:-$ALL_STACKS} " in *" users "*)
+		bash "$here/faults/users_initramfs.sh" "$OUT" || fail "cannot build the users' initramfs" ;;
+	esac
+fi
+netns_enter netswap-faults "$OUT" "$mode"
 STOCK=${STOCK_KERNEL:-$OUT/stock/bzImage}
 # shellcheck disable=SC2153 # KERNEL and INITRD come from lib.sh
 PATCHED=$KERNEL OURS_INITRD=$INITRD
@@ -77,19 +84,18 @@ S5      48           -        1      kill      -m 112 -p 1 -j 4 -o random
 S6      48           -        1      term      -m 112 -p 1 -j 4 -o random
 "
 CELLS_SHORT="ours:S4 ours:S5 stock:S6"
-ALL_STACKS="ours stock tuned users"
 
 case $mode in
 short) table=$SCENARIOS_SHORT ;;
 full) table=$SCENARIOS_FULL ;;
 *) fail "mode '$mode': expected short or full (empty)" ;;
 esac
-for f in "$PATCHED" "$STOCK" "$OURS_INITRD" "$TESTROOT_IMG"; do
+need=("$OURS_INITRD" "$TESTROOT_IMG")
+case " ${STACKS:-$ALL_STACKS} " in *" ours "*) need+=("$PATCHED") ;; esac
+case " ${STACKS:-$ALL_STACKS} " in *" stock "* | *" tuned "* | *" users "*) need+=("$STOCK") ;; esac
+for f in "${need[@]}"; do
 	[ -f "$f" ] || fail "$f missing (make kernel stock-kernel initramfs testroot)"
 done
-case " ${STACKS:-$ALL_STACKS} " in *" users "*)
-	[ "$mode" = short ] || bash "$here/faults/users_initramfs.sh" "$OUT" || fail "cannot build the users' initramfs" ;;
-esac
 
 results=$OUT/faults/$mode
 csv=$T/results.csv
@@ -215,12 +221,14 @@ judge() { # NAME FAULT
 	verdict_from() { verdict=$1 detail=$(grep -m1 -oE ".{0,50}($2).{0,70}" <<<"$text"); }
 	if ! grep -q "^FAULTS: start" <<<"$text"; then
 		verdict="did not boot" detail=$(grep -E "netswap:|USERS:|Kernel panic" <<<"$text" | tail -n1)
+	elif grep -q "^FAULTS: no swap" <<<"$text"; then
+		verdict="did not boot" detail="no swap: $(grep -m1 -B1 "^FAULTS: no swap" <<<"$text" | head -n1)"
 	elif grep -qE "hog: BAD|bad_pages=[1-9]" <<<"$text"; then
 		verdict_from "bad page" "hog: BAD|bad_pages=[1-9]"
 	elif grep -qE "killed by signal 7|Bus error" <<<"$text"; then
 		verdict_from SIGBUS "killed by signal 7|Bus error"
-	elif grep -qE "Out of memory|invoked oom-killer" <<<"$text" || [ "$(vm_last "$1" oom_kill)" != 0 ]; then
-		verdict_from "OOM kill" "Out of memory|invoked oom-killer|killed by signal 9"
+	elif grep -qE "Out of memory: Kill|invoked oom-killer" <<<"$text" || [ "$(vm_last "$1" oom_kill)" != 0 ]; then
+		verdict_from "OOM kill" "Out of memory: Kill|invoked oom-killer|killed by signal 9"
 	elif grep -q "I/O error" <<<"$text"; then
 		verdict_from "I/O error" "I/O error"
 	elif [ "$hung" != 0 ] && { [ "$2" = - ] || [ "$2" = kill ] || [ "$2" = term ] || ! grep -q "hog: RESULT ok" <<<"$text"; }; then
@@ -233,6 +241,9 @@ judge() { # NAME FAULT
 		verdict="hog failed" detail=${res:-no RESULT line}
 	fi
 	[ "$hung" = 0 ] || [ "$verdict" != ok ] || detail="$hung hung-task report(s) while the server was away"
+	grep -q "Kernel panic" <<<"$text" &&
+		detail="${detail:+$detail; then }$(grep -m1 -oE "Kernel panic.{0,60}" <<<"$text")"
+	return 0
 }
 
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; } # KEY RESULT-LINE

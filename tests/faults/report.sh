@@ -56,7 +56,7 @@ for what in 5 7; do
 	awk -F, -v col="$what" -v stacks="$stacks" '
 	NR == 1 { next }
 	{ if (!($1 in seen)) { seen[$1] = 1; scs[++nc] = $1 }
-	  if ($4 == "ok" || col == 7) v[$1, $2] = $col == "" ? "-" : $col }
+	  if ($4 == "ok" || col == 7) v[$1, $2] = $col + 0 > 0 ? $col : "-" }
 	END {
 		n = split(stacks, st, " ")
 		for (j = 1; j <= nc; j++) {
@@ -66,10 +66,12 @@ for what in 5 7; do
 		}
 	}' "$csv" >"$dir/$([ "$what" = 5 ] && echo mibs || echo worst).dat"
 done
+# 1 when a .dat file holds any figure: gnuplot stops on a plot without one
+has_figures() { awk '{ for (i = 2; i <= NF; i++) if ($i != "-") f = 1 } END { print f + 0 }' "$dir/$1.dat"; }
 echo
 if ! command -v gnuplot >/dev/null; then
 	echo "plot: gnuplot missing (apt-get install gnuplot-nox); data in $dir/"
-elif gnuplot -e "dir='$dir'; stacks='$stacks'" "$gp"; then
+elif gnuplot -e "dir='$dir'; stacks='$stacks'; has_mibs=$(has_figures mibs); has_worst=$(has_figures worst)" "$gp"; then
 	echo "plot: $dir/faults.png"
 else
 	echo "plot: gnuplot failed (data in $dir/)"

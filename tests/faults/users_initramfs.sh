@@ -70,8 +70,8 @@ mount -t tmpfs -o size=24m tmpfs /root/run
 mkdir -p /root/run/users
 cp -a /bin/nbd-client /bin/nbd-swap /sbin /lib /lib64 /root/run/users/ 2>/dev/null
 mkdir -p /root/run/users/bin && mv /root/run/users/nbd-client /root/run/users/nbd-swap /root/run/users/bin/
-umount /proc /sys
-mount --move /dev /root/dev
+# as initramfs-tools' init: the API file systems move to the new root
+for m in dev proc sys; do mount --move /$m /root/$m; done
 echo "USERS: pivot"
 exec switch_root /root /sbin/init
 EOT
