@@ -163,13 +163,18 @@ qemu_accel() {
 qemu_boot() {
 	local name=$1 append=$2
 	shift 2
-	local mem=${QEMU_MEM:-256}
+	local mem=${QEMU_MEM:-256} serial="file:$T/$name.console"
+	# QEMU_SYSRQ=1: the console is also a telnet socket, so qemu_sysrq can
+	# send a serial BREAK and a SysRq key to a guest too stuck to act itself
+	[ -z "${QEMU_SYSRQ:-}" ] ||
+		set -- -chardev "socket,id=con0,path=$T/$name.serial,server=on,wait=off,telnet=on,logfile=$T/$name.console" "$@" &&
+		serial=chardev:con0
 	# shellcheck disable=SC2046
 	${QEMU_WRAP:-} qemu-system-x86_64 $(qemu_accel) -m "$mem" -smp "${QEMU_SMP:-1}" -no-reboot \
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" \
 		-netdev "${QEMU_NETDEV:-user,id=n0${QEMU_NETDEV_OPTS:-}}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
-		-serial "file:$T/$name.console" -monitor "unix:$T/$name.monitor,server=on,wait=off" -display none \
+		-serial "$serial" -monitor "unix:$T/$name.monitor,server=on,wait=off" -display none \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
@@ -214,6 +219,23 @@ until_prompt()
 s.sendall(sys.argv[2].encode() + b"\n")
 out = until_prompt().replace("\r", "").split("\n")
 print("\n".join(out[1:-1]))
+EOF
+}
+
+# qemu_sysrq NAME KEYS: a serial BREAK then each SysRq key (w: blocked
+# tasks, l: every CPU's stack, m: memory) to guest NAME, booted with
+# QEMU_SYSRQ=1; its kernel prints the answers on the console.
+qemu_sysrq() {
+	python3 - "$T/$1.serial" "$2" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+for key in sys.argv[2]:
+    s.sendall(b"\xff\xf3")  # telnet BRK: QEMU sends the guest a serial break
+    time.sleep(0.5)
+    s.sendall(key.encode())
+    time.sleep(2)
 EOF
 }
 

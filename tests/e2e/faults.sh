@@ -140,19 +140,28 @@ vm_last() { # NAME KEY
 	console_text "$1" | grep "^FAULTS: vm t=" | tail -n1 | grep -oE " $2=[0-9]+" | cut -d= -f2 | grep . || echo 0
 }
 vm_moved() { echo $(($(vm_last "$1" pswpin) + $(vm_last "$1" pswpout))); }
+# Lines that show the node at work: the hog's progress and the samples.
+progress_lines() { console_text "$1" | grep -cE "^hog: |^FAULTS: vm t="; }
 
-# Waits for the cell's end; sets stalled/ended. A cell stalls when the swap
-# counters do not move for STALL_SECONDS and the hog has not finished.
+# Waits for the cell's end; sets stalled/ended. A cell stalls when neither
+# the hog nor the sampler prints a line for STALL_SECONDS; SysRq then dumps
+# the blocked tasks, every CPU and the memory onto the console.
 watch_cell() { # NAME TIMEOUT
-	local end=$((SECONDS + $2)) pidvar="QEMU_PID_$1" moved last_move=$SECONDS seen
-	seen=$(vm_moved "$1")
+	local end=$((SECONDS + $2)) pidvar="QEMU_PID_$1" lines last_move=$SECONDS seen
+	seen=$(progress_lines "$1")
 	stalled="" ended=""
 	while [ $SECONDS -lt "$end" ]; do
 		console_has "$1" "^FAULTS: rc=" && { ended=1; return; }
 		kill -0 "${!pidvar}" 2>/dev/null || return
-		moved=$(vm_moved "$1")
-		[ "$moved" != "$seen" ] && seen=$moved last_move=$SECONDS
-		[ $((SECONDS - last_move)) -ge $STALL_SECONDS ] && { stalled=1; return; }
+		lines=$(progress_lines "$1")
+		[ "$lines" != "$seen" ] && seen=$lines last_move=$SECONDS
+		if [ $((SECONDS - last_move)) -ge $STALL_SECONDS ]; then
+			stalled=1
+			log "$1: no progress for ${STALL_SECONDS}s; SysRq w, l, m"
+			qemu_sysrq "$1" wlm || true
+			sleep 10
+			return
+		fi
 		sleep 2
 	done
 }
@@ -234,7 +243,7 @@ judge() { # NAME FAULT
 	elif [ "$hung" != 0 ] && { [ "$2" = - ] || [ "$2" = kill ] || [ "$2" = term ] || ! grep -q "hog: RESULT ok" <<<"$text"; }; then
 		verdict_from "hung task" "blocked for more than"
 	elif [ -n "$stalled" ]; then
-		verdict="no progress for 120 s" detail="swap counters still for ${STALL_SECONDS}s; ${res:-no RESULT line}"
+		verdict="no progress for 120 s" detail="no hog line or sample for ${STALL_SECONDS}s; ${res:-no RESULT line}"
 	elif [ -z "$ended" ]; then
 		verdict="no progress for 120 s" detail="not finished in ${CELL_TIMEOUT}s: ${res:-no RESULT line}"
 	elif ! grep -q "hog: RESULT ok" <<<"$text" || ! grep -q "^FAULTS: rc=0" <<<"$text"; then
@@ -268,7 +277,7 @@ run_cell() { # scenario stack mem link conns fault hog
 	*) append="$TAP_IP netswap=nbd:10.0.2.2:$KIT_PORT/swap$opts root=nbd:10.0.2.2:$NBD_PORT/root" ;;
 	esac
 	log "== $name: $stack, ${mem} MB, link ${link/-/unshaped}, conns $conns, fault $fault, hog $hog"
-	KERNEL=$kernel INITRD=$initrd QEMU_MEM=$mem QEMU_NETDEV=$TAP_NETDEV \
+	KERNEL=$kernel INITRD=$initrd QEMU_MEM=$mem QEMU_NETDEV=$TAP_NETDEV QEMU_SYSRQ=1 \
 		qemu_boot "$name" "$append nstest=\"$(nstest_for "$stack" "$hog")\""
 	if wait_console "$name" "^FAULTS: start" 240; then
 		inject "$name" "$fault"
