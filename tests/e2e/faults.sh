@@ -124,7 +124,7 @@ link_unshape() {
 # The guest side. The sampler prints /proc/vmstat's counters every second
 # with shell builtins only; users first attaches its swap, tuned first
 # retunes the swap device's queue.
-TUNE_SH="for q in /sys/block/nbd*/queue;do [ -e \$q/../pid ]||continue;echo none>\$q/scheduler;echo 4>\$q/max_sectors_kb;echo 2>\$q/nomerges;echo FAULTS: tuned \$q \$(cat \$q/scheduler) max_sectors_kb=\$(cat \$q/max_sectors_kb) nomerges=\$(cat \$q/nomerges);done;"
+TUNE_SH="for d in \$(sed -n 's|^/dev/\(nbd[0-9]*\) .*|\1|p' /proc/swaps);do q=/sys/block/\$d/queue;echo none >\$q/scheduler;echo 4 >\$q/max_sectors_kb;echo 2 >\$q/nomerges;echo FAULTS: tuned \$d \$(cat \$q/scheduler) max_sectors_kb=\$(cat \$q/max_sectors_kb) nomerges=\$(cat \$q/nomerges);done;"
 SAMPLER_SH="vm_sample(){ while :;do s=;while read -r k v;do case \$k in nr_writeback|oom_kill|pswpin|pswpout) s=\$s' '\$k=\$v;;esac;done</proc/vmstat;read -r u _</proc/uptime;echo FAULTS: vm t=\$u\$s;sleep 1;done;};vm_sample& "
 nstest_for() { # STACK HOG-ARGS
 	local prep=
