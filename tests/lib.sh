@@ -166,9 +166,10 @@ qemu_boot() {
 	local mem=${QEMU_MEM:-256} serial="file:$T/$name.console"
 	# QEMU_SYSRQ=1: the console is also a telnet socket, so qemu_sysrq can
 	# send a serial BREAK and a SysRq key to a guest too stuck to act itself
-	[ -z "${QEMU_SYSRQ:-}" ] ||
-		set -- -chardev "socket,id=con0,path=$T/$name.serial,server=on,wait=off,telnet=on,logfile=$T/$name.console" "$@" &&
+	if [ -n "${QEMU_SYSRQ:-}" ]; then
+		set -- -chardev "socket,id=con0,path=$T/$name.serial,server=on,wait=off,telnet=on,logfile=$T/$name.console" "$@"
 		serial=chardev:con0
+	fi
 	# shellcheck disable=SC2046
 	${QEMU_WRAP:-} qemu-system-x86_64 $(qemu_accel) -m "$mem" -smp "${QEMU_SMP:-1}" -no-reboot \
 		-kernel "$KERNEL" -initrd "$INITRD" \

@@ -198,7 +198,7 @@ inject() { # NAME FAULT
 		nbdkit_stop KILL
 		sleep 5
 		nbdkit_start "$swap_img" 0
-		sleep $((60 - (SECONDS - t0)))
+		[ $((SECONDS - t0)) -ge 60 ] || sleep $((60 - (SECONDS - t0)))
 		qemu_monitor "$1" "set_link n0 on" >/dev/null ;;
 	kill)
 		log "$1: swap server SIGKILLed, back after 10 s"
