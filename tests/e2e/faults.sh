@@ -230,6 +230,7 @@ judge() { # NAME FAULT
 	verdict_from() { verdict=$1 detail=$(grep -m1 -oE ".{0,50}($2).{0,70}" <<<"$text"); }
 	if ! grep -q "^FAULTS: start" <<<"$text"; then
 		verdict="did not boot" detail=$(grep -E "netswap:|USERS:|Kernel panic" <<<"$text" | tail -n1)
+		[ -n "$text" ] || detail="no console output at all $(head -c 200 "$T/$1.qemu.log")"
 	elif grep -q "^FAULTS: no swap" <<<"$text"; then
 		verdict="did not boot" detail="no swap: $(grep -m1 -B1 "^FAULTS: no swap" <<<"$text" | head -n1)"
 	elif grep -qE "hog: BAD|bad_pages=[1-9]" <<<"$text"; then
@@ -261,7 +262,7 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; } # KEY RESULT-LINE
 run_cell() { # scenario stack mem link conns fault hog
 	local sc=$1 stack=$2 mem=$3 link=$4 conns=$5 fault=$6 hog=$7
 	local name=${sc}_${stack}_${mem} kernel=$STOCK initrd=$OURS_INITRD append opts="" res text
-	local verdict detail stalled ended resume fault_note
+	local verdict detail stalled="" ended="" resume=- fault_note=""
 	swap_img=$T/swap-$name.img
 	[ "$stack" = ours ] && kernel=$PATCHED
 	[ "$stack" = users ] && initrd=$USERS_INITRD
