@@ -48,30 +48,31 @@ NR == 1 { next }
 	       $1, $2, $3, $4, $5 == "" ? "-" : $5, $6 == "" ? "-" : $6, lat, $11, $12, $13, $14, $15, $16, $17, $19
 }' "$csv"
 
-# the plot's data: one row per scenario, a column per stack; "-" when the
-# cell failed or did not run
-rm -f "$dir"/*.dat
+# the plot's data: one row per scenario, a column per stack that has a
+# figure there ("-" when its cell failed or did not run), and the names of
+# those stacks: gnuplot stops on a histogram column without a figure
+rm -f "$dir"/*.dat "$dir"/*.stacks
 stacks=$(awk -F, 'NR > 1 && !s[$2]++ { printf "%s ", $2 }' "$csv")
-for what in 5 7; do
-	awk -F, -v col="$what" -v stacks="$stacks" '
+for what in 5:mibs 7:worst; do
+	awk -F, -v col="${what%:*}" -v stacks="$stacks" -v names="$dir/${what#*:}.stacks" '
 	NR == 1 { next }
 	{ if (!($1 in seen)) { seen[$1] = 1; scs[++nc] = $1 }
-	  if ($4 == "ok" || col == 7) v[$1, $2] = $col + 0 > 0 ? $col : "-" }
+	  if (($4 == "ok" || col == 7) && $col + 0 > 0) { v[$1, $2] = $col; has[$2] = 1 } }
 	END {
-		n = split(stacks, st, " ")
+		n = split(stacks, all, " ")
+		printf "" > names
+		for (i = 1; i <= n; i++) if (all[i] in has) { st[++k] = all[i]; printf "%s ", all[i] > names }
 		for (j = 1; j <= nc; j++) {
 			printf "%s", scs[j]
-			for (i = 1; i <= n; i++) printf " %s", ((scs[j], st[i]) in v) ? v[scs[j], st[i]] : "-"
+			for (i = 1; i <= k; i++) printf " %s", ((scs[j], st[i]) in v) ? v[scs[j], st[i]] : "-"
 			printf "\n"
 		}
-	}' "$csv" >"$dir/$([ "$what" = 5 ] && echo mibs || echo worst).dat"
+	}' "$csv" >"$dir/${what#*:}.dat"
 done
-# 1 when a .dat file holds any figure: gnuplot stops on a plot without one
-has_figures() { awk '{ for (i = 2; i <= NF; i++) if ($i != "-") f = 1 } END { print f + 0 }' "$dir/$1.dat"; }
 echo
 if ! command -v gnuplot >/dev/null; then
 	echo "plot: gnuplot missing (apt-get install gnuplot-nox); data in $dir/"
-elif gnuplot -e "dir='$dir'; stacks='$stacks'; has_mibs=$(has_figures mibs); has_worst=$(has_figures worst)" "$gp"; then
+elif gnuplot -e "dir='$dir'; mibs='$(cat "$dir/mibs.stacks")'; worst='$(cat "$dir/worst.stacks")'" "$gp"; then
 	echo "plot: $dir/faults.png"
 else
 	echo "plot: gnuplot failed (data in $dir/)"
