@@ -23,7 +23,7 @@ HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinit
 
 .PHONY: all help deps kernel stock-kernel lockdep-kernel kernel-series init initramfs netboot testroot run shell \
-	check unit fuzz fuzz-check torture bench serve clean
+	check unit fuzz fuzz-check torture bench faults serve clean
 all: kernel initramfs netboot
 
 help:
@@ -32,7 +32,7 @@ help:
 	@echo "make shell      the same, ending in the node's shell"
 	@echo "make check      host unit tests, fuzz smoke, QEMU end-to-end tests"
 	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
-	@echo "make fuzz | torture | bench"
+	@echo "make fuzz | torture | bench | faults"
 
 deps:
 	@bash tools/deps.sh all
@@ -89,8 +89,8 @@ serve: netboot testroot
 	@bash netboot/serve $(OUT)/netboot
 
 # ---- test root and demo ----
-$(OUT)/hog: tests/hog/hog.c tests/hog/pattern.c tests/hog/pattern.h
-	musl-gcc $(WARN) -Os -static -s -o $@ tests/hog/hog.c tests/hog/pattern.c
+$(OUT)/hog: tests/hog/hog.c tests/hog/pattern.c tests/hog/pattern.h tests/hog/latency.c tests/hog/latency.h
+	musl-gcc $(WARN) -Os -static -s -o $@ tests/hog/hog.c tests/hog/pattern.c tests/hog/latency.c
 
 testroot: $(OUT)/hog
 	@bash tests/root/build.sh $(OUT)
@@ -114,6 +114,7 @@ DEPS_test_nbd_proto := init/nbd_proto.c
 DEPS_test_swap := init/swap.c init/log.c
 DEPS_test_keeper := init/keeper.c init/log.c init/nbd_proto.c
 DEPS_test_hog_pattern := tests/hog/pattern.c
+DEPS_test_hog_latency := tests/hog/latency.c
 
 # The module sources are prerequisites too, or an edit of init/dhcp.c
 # would leave a stale test binary passing.
@@ -139,6 +140,9 @@ torture: deps kernel lockdep-kernel initramfs testroot
 
 bench: deps kernel stock-kernel initramfs testroot
 	@bash tests/e2e/bench.sh $(OUT)
+
+faults: deps kernel stock-kernel initramfs testroot
+	@bash tests/e2e/faults.sh $(OUT)
 
 clean:
 	rm -rf $(OUT)

@@ -9,6 +9,8 @@
 #   bridge_port NS OTHER IFNAME      another namespace on that bridge
 #   tap_boot NS NAME TAP MAC [qemu args]  a node on a tap port (PXE: -boot n)
 #   qemu_monitor NAME COMMAND       a QEMU monitor command (set_link n0 off)
+#   netns_enter PREFIX ARGS...      runs the test again in a namespace of its own
+#   tap_net_up                      tap0 in that namespace: servers on 10.0.2.2
 #   pass/fail MESSAGE
 OUT=$(realpath "${OUT:-out}")
 KERNEL=${KERNEL:-$OUT/bzImage}
@@ -22,6 +24,12 @@ TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 # hung task, a request stuck for the block timeout, an OOM kill, an I/O
 # error, a crash or kernel warning (lockdep's too), a bad page.
 SWAP_BAD_RE='blocked for more than|Possible stuck request|Out of memory|I/O error|segfault|Kernel panic|BUG:|Oops|WARNING: CPU|WARNING: (possible|inconsistent)|DEBUG_LOCKS_WARN_ON|general protection|hog: RESULT FAIL|hog: BAD|killed by signal'
+# Guest shell for nstest= (no double quotes: the command line holds it in
+# one quoted parameter): once the hung-task detector fires, SysRq-w dumps
+# every blocked task, so a stall leaves its stacks on the console. The
+# pattern does not match itself in the kernel command line, which dmesg
+# shows too.
+HANG_DUMP_SH="hang_dump(){ while sleep 5;do dmesg|grep -q 'blocked for more tha[n]'&&{ echo HANG: sysrq-w;echo w>/proc/sysrq-trigger;break;};done;};hang_dump& "
 
 cleanup() {
 	local p rc=$?
@@ -83,6 +91,26 @@ nbd_server() {
 	log "nbd-server pid $NBD_PID on ${NBD_LISTEN:-127.0.0.1}:$NBD_PORT"
 }
 
+# nbd_server_restart: the same configuration on the same port, after
+# nbd_server_down; sets NBD_PID.
+nbd_server_restart() {
+	rm -f "$T/nbd-server.pid"
+	nbd-server -C "$T/nbd-server.conf" -p "$T/nbd-server.pid" >>"$T/nbd-server.log" 2>&1 ||
+		fail "nbd-server did not restart: $(tail -n 5 "$T/nbd-server.log")"
+	for _ in $(seq 50); do [ -s "$T/nbd-server.pid" ] && break; sleep 0.1; done
+	NBD_PID=$(cat "$T/nbd-server.pid")
+	PIDS+=("$NBD_PID")
+}
+
+# nbd_server_down [SIGNAL]: nbd-server forks one child per connection: the
+# children first, so none is left behind with a client.
+nbd_server_down() {
+	pkill -"${1:-TERM}" -P "$NBD_PID" 2>/dev/null
+	kill -"${1:-TERM}" "$NBD_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$NBD_PID" 2>/dev/null || break; sleep 0.1; done
+	forget_pid "$NBD_PID"
+}
+
 nbd_server_stop() {
 	kill "$NBD_PID" 2>/dev/null
 	# nbd-server forks a child per client: stop those too
@@ -142,39 +170,24 @@ qemu_accel() {
 qemu_boot() {
 	local name=$1 append=$2
 	shift 2
-	local mem=${QEMU_MEM:-256}
+	local mem=${QEMU_MEM:-256} serial="file:$T/$name.console"
+	# QEMU_SYSRQ=1: the console is also a telnet socket, so qemu_sysrq can
+	# send a serial BREAK and a SysRq key to a guest too stuck to act itself
+	if [ -n "${QEMU_SYSRQ:-}" ]; then
+		set -- -chardev "socket,id=con0,path=$T/$name.serial,server=on,wait=off,telnet=on,logfile=$T/$name.console" "$@"
+		serial=chardev:con0
+	fi
 	# shellcheck disable=SC2046
 	${QEMU_WRAP:-} qemu-system-x86_64 $(qemu_accel) -m "$mem" -smp "${QEMU_SMP:-1}" -no-reboot \
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" \
 		-netdev "${QEMU_NETDEV:-user,id=n0${QEMU_NETDEV_OPTS:-}}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
-		-serial "file:$T/$name.console" -monitor "unix:$T/$name.mon,server=on,wait=off" -display none \
+		-serial "$serial" -monitor "unix:$T/$name.monitor,server=on,wait=off" -display none \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
 	eval "QEMU_PID_$name=$pid"
 	log "qemu $name pid $pid: $append"
-}
-
-# qemu_monitor NAME COMMAND: runs COMMAND on the guest's human monitor,
-# such as "set_link n0 off" (the link goes dead: no FIN, no RST) and
-# prints its answer.
-qemu_monitor() {
-	python3 - "$T/$1.mon" "$2" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.settimeout(5)
-def until_prompt():
-    buf = b""
-    while not buf.endswith(b"(qemu) "):
-        buf += s.recv(4096)
-    return buf
-until_prompt()
-s.sendall(sys.argv[2].encode() + b"\n")
-out = until_prompt().decode(errors="replace").replace("\r", "")
-print("\n".join(l for l in out.split("\n")[1:-1] if l.strip()))
-PY
 }
 
 # wait_console NAME REGEX SECONDS: 0 when REGEX shows up on the console.
@@ -193,6 +206,83 @@ wait_console() {
 console_text() { tr -d '\r' 2>/dev/null <"$T/$1.console"; }
 console_has() { console_text "$1" | grep -qE "$2"; }
 console_line() { console_text "$1" | grep -E "$2" | head -n1; }
+
+# qemu_monitor NAME COMMAND: runs one human-monitor command in guest NAME
+# (the netdev of qemu_boot is n0: "set_link n0 off"); prints its answer.
+qemu_monitor() {
+	python3 - "$T/$1.monitor" "$2" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+def until_prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.decode(errors="replace")
+until_prompt()
+s.sendall(sys.argv[2].encode() + b"\n")
+out = until_prompt().replace("\r", "").split("\n")
+print("\n".join(out[1:-1]))
+EOF
+}
+
+# qemu_sysrq NAME KEYS: a serial BREAK then each SysRq key (w: blocked
+# tasks, l: every CPU's stack, m: memory) to guest NAME, booted with
+# QEMU_SYSRQ=1; its kernel prints the answers on the console.
+qemu_sysrq() {
+	python3 - "$T/$1.serial" "$2" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+for key in sys.argv[2]:
+    s.sendall(b"\xff\xf3")  # telnet BRK: QEMU sends the guest a serial break
+    time.sleep(0.5)
+    s.sendall(key.encode())
+    time.sleep(2)
+EOF
+}
+
+# netns_enter PREFIX ARGS...: runs this script again, with ARGS, inside a
+# network namespace of its own (NETSWAP_NS names it there) and exits with
+# its status; the namespace and whatever still runs in it go when it ends.
+# In that inner run it returns at once.
+netns_enter() {
+	[ -n "${NETSWAP_NS:-}" ] && return 0
+	local ns=$1-$$
+	shift
+	ip netns add "$ns" || fail "cannot create a network namespace (needs root)"
+	AT_EXIT+=("netns_kill $ns")
+	trap 'exit 1' INT TERM
+	ip netns exec "$ns" env NETSWAP_NS="$ns" bash "$0" "$@"
+	exit
+}
+
+netns_kill() { # NS
+	local p
+	for p in $(ip netns pids "$1" 2>/dev/null); do kill -9 "$p"; done
+	ip netns del "$1" 2>/dev/null
+}
+
+# tap_net_up: in the test's own namespace, loopback and tap0 (10.0.2.2/24)
+# for guests booted with QEMU_NETDEV=$TAP_NETDEV and "$TAP_IP" (10.0.2.15):
+# guests reach the servers through the namespace's own TCP stack rather
+# than QEMU's user network, whose userspace TCP would be measured instead.
+# Servers listen on every address (NBD_LISTEN), all inside the namespace.
+tap_net_up() {
+	[ -n "${NETSWAP_NS:-}" ] || fail "tap_net_up outside the test's own namespace (netns_enter first)"
+	ip link set lo up
+	ip tuntap add tap0 mode tap || fail "cannot create tap0 (is /dev/net/tun there?)"
+	ip addr add 10.0.2.2/24 dev tap0
+	ip link set tap0 up
+	export NBD_LISTEN=0.0.0.0
+	TAP_NETDEV="tap,id=n0,ifname=tap0,script=no,downscript=no"
+	TAP_IP="ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
+}
 
 # stop_qemu NAME: waits for the guest to power off, else kills it and waits
 # for it to be gone (then its tap is free).

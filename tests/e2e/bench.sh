@@ -32,20 +32,9 @@
 #                                (srv uses LAT_*)
 #   SRV_THREADS=16               nbdkit threads per connection in srv
 OUT=$(realpath "${1:-${OUT:-out}}")
-if [ -z "${BENCH_NS:-}" ]; then
-	ns=netswap-bench-$$
-	ip netns add "$ns" || { echo "FAIL bench: cannot create a network namespace (needs root)"; exit 1; }
-	ns_del() {
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p"; done
-		ip netns del "$ns" 2>/dev/null
-	}
-	trap ns_del EXIT
-	trap 'exit 1' INT TERM
-	ip netns exec "$ns" env BENCH_NS="$ns" bash "$0" "$OUT"
-	exit
-fi
 export OUT
 . "$(dirname "$0")/../lib.sh"
+netns_enter netswap-bench "$OUT"
 STOCK=${STOCK_KERNEL:-$OUT/stock/bzImage}
 # shellcheck disable=SC2153 # KERNEL and INITRD come from lib.sh
 PATCHED=$KERNEL OURS_INITRD=$INITRD
@@ -96,15 +85,8 @@ echo "initramfs,boot,run_init_s,root_mounted_s,real_init_s" >"$bootcsv"
 for k in "$PATCHED" "$STOCK" "$INITRD" "$TESTROOT_IMG"; do [ -f "$k" ] || fail "$k missing (make kernel stock-kernel initramfs testroot)"; done
 
 # The namespace's network: loopback for the user-network guests (QEMU
-# connects to 127.0.0.1 for them) and tap0 for the swap runs. Servers
-# listen on every address, all of them inside this namespace.
-ip link set lo up
-ip tuntap add tap0 mode tap || fail "cannot create tap0 (is /dev/net/tun there?)"
-ip addr add 10.0.2.2/24 dev tap0
-ip link set tap0 up
-export NBD_LISTEN=0.0.0.0
-TAP_NETDEV="tap,id=n0,ifname=tap0,script=no,downscript=no"
-TAP_IP="ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
+# connects to 127.0.0.1 for them) and tap0 for the swap runs.
+tap_net_up
 
 # 512 threads, the patched NBD queue depth: the server never caps the
 # requests in flight (nbdkit's default of 16 would, at 50 ms: 16 x 4 KiB /

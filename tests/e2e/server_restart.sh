@@ -12,13 +12,9 @@ nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
 QEMU_MEM=$mem qemu_boot node "netswap=nbd:10.0.2.2:$NBD_PORT/swap:timeout=10 root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"hog $HOG_ARGS\""
 wait_console node "hog: worker 0 .*swap used [0-9]{2,}" 300 || fail "the hog did not start swapping"
 log "killing nbd-server (pid $NBD_PID) mid-run"
-conf=$T/nbd-server.conf
-nbd_server_stop
+nbd_server_down
 sleep 5
-nbd-server -C "$conf" -p "$T/nbd-server.pid" >>"$T/nbd-server.log" 2>&1 || fail "nbd-server did not restart"
-sleep 0.5
-NBD_PID=$(cat "$T/nbd-server.pid")
-PIDS+=("$NBD_PID")
+nbd_server_restart
 log "nbd-server restarted (pid $NBD_PID)"
 # the test root's hung-task detector reports a task blocked for 30 s
 wait_console node "TESTROOT: done|blocked for more than" 1200 || fail "the node did not finish after the restart"

@@ -63,24 +63,6 @@ csv=$T/results.csv
 echo "config,round,mem_mb,server,delay_ms,conns,hog,seconds,mib_per_s,swap_used_mib,tcp_mem_kib,reconnects,load1,verdict,detail" >"$csv"
 failures=0
 
-nbd_server_restart() {
-	rm -f "$T/nbd-server.pid"
-	nbd-server -C "$T/nbd-server.conf" -p "$T/nbd-server.pid" >>"$T/nbd-server.log" 2>&1 ||
-		fail "nbd-server did not restart: $(tail -n 5 "$T/nbd-server.log")"
-	for _ in $(seq 50); do [ -s "$T/nbd-server.pid" ] && break; sleep 0.1; done
-	NBD_PID=$(cat "$T/nbd-server.pid")
-	PIDS+=("$NBD_PID")
-}
-
-# nbd-server forks one child per connection: the children first, so none
-# is left behind with a client.
-nbd_server_down() { # [SIGNAL]
-	pkill -"${1:-TERM}" -P "$NBD_PID" 2>/dev/null
-	kill -"${1:-TERM}" "$NBD_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$NBD_PID" 2>/dev/null || break; sleep 0.1; done
-	forget_pid "$NBD_PID"
-}
-
 # The swap server dies while the node is deep in swap, stays away for a
 # few seconds and comes back on the same port. SIGTERM, as a service
 # manager restarts it (nbdkit then answers what is in flight with
@@ -110,15 +92,12 @@ round_wait() { # NAME R REGEX SECONDS: 0 when REGEX shows up in round R
 }
 
 # The guest side of a round: the hog, bracketed by markers the host
-# follows; a watcher dumps every blocked task (SysRq-w) once the hung-task
-# detector fires, so a stall leaves its stacks on the console. Its pattern
-# is written so it does not match itself in the kernel command line, which
-# dmesg shows too.
-# A second watcher prints the pages all TCP sockets hold (the NBD sockets'
-# buffers, which come out of the reserve kept for writing pages out) every
-# 2 s, and the host keeps the largest.
+# follows, beside lib.sh's watcher of hung tasks. A second watcher prints
+# the pages all TCP sockets hold (the NBD sockets' buffers, which come out
+# of the reserve kept for writing pages out) every 2 s, and the host keeps
+# the largest.
 nstest_for() { # ROUNDS HOG-ARGS
-	printf '%s' "hang_dump(){ while sleep 5;do dmesg|grep -q 'blocked for more tha[n]'&&{ echo TORTURE: sysrq-w;echo w>/proc/sysrq-trigger;break;};done;};hang_dump& "
+	printf '%s' "$HANG_DUMP_SH"
 	printf '%s' "tcp_mem(){ while sleep 2;do echo TORTURE: tcp_mem_pages \$(awk '/^TCP:/{print \$NF}' /proc/net/sockstat);done;};tcp_mem& "
 	printf '%s' "for r in $(seq -s ' ' "$1");do echo TORTURE: round \$r start;hog $2;echo TORTURE: round \$r rc=\$?;done"
 }

@@ -1,10 +1,14 @@
 /* hog - fill memory past RAM and prove every page comes back from swap intact.
  *
- * usage: hog [-m MiB] [-p passes] [-j procs] [-s seed] [-o seq|random|both] [-q]
+ * usage: hog [-m MiB] [-p passes] [-j procs] [-r readers] [-s seed] [-o seq|random|both] [-q]
  *
  *   -m MiB     memory in total, split between the workers (default 64)
  *   -p passes  check-and-rewrite passes after the first fill (default 4)
  *   -j procs   worker processes (default 1)
+ *   -r readers the last readers of the workers only re-read: after the fill,
+ *              each pass checks their pass-0 pages again without writing,
+ *              so they fault pages back in while the others keep writing
+ *              (default 0)
  *   -s seed    pattern seed (default 1): same seed, same bytes
  *   -o order   page order of the passes: seq, random, or both, which
  *              alternates, sequential first (default both)
@@ -17,8 +21,11 @@
  * through swap; a last sequential sweep checks the final pattern.
  *
  * The last line is "hog: RESULT ok|FAIL mib= procs= passes= bad_pages=
- * seconds= mib_per_s=", where MiB/s counts bytes written plus checked per
- * second of wall time. Exit status: 0 when every page checked in every
+ * seconds= mib_per_s= worst_ms= p99_ms=", where MiB/s counts bytes written
+ * plus checked per second of wall time, and worst_ms and p99_ms are the
+ * longest and the 99th percentile time one page took to check and write:
+ * a page that was in swap takes a fault, so these are fault latencies. With
+ * -r, read_worst_ms= and read_p99_ms= follow, over the re-readers alone. Exit status: 0 when every page checked in every
  * worker and every worker exited normally, 1 otherwise, 2 on bad usage.
  */
 #define _GNU_SOURCE
@@ -35,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "latency.h"
 #include "pattern.h"
 
 #define PROCS_MAX 256
@@ -50,7 +58,7 @@ static const char *const order_names[] = { "seq", "random", "both" };
 
 struct options {
 	uint64_t mib, seed;
-	unsigned passes, procs;
+	unsigned passes, procs, readers;
 	enum order order;
 	int quiet;
 };
@@ -58,6 +66,7 @@ struct options {
 /* In a MAP_SHARED mapping, so the parent reads it after the worker exits. */
 struct worker_result {
 	uint64_t bad_pages, bytes;
+	struct hog_latency lat;
 };
 
 struct worker {
@@ -67,6 +76,7 @@ struct worker {
 	uint64_t pages, pages_max;
 	size_t page_size;
 	unsigned id;
+	int reader;
 	double start, last_print;
 };
 
@@ -108,6 +118,14 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
 static int meminfo_kib(const char *text, const char *key, uint64_t *kib)
@@ -238,7 +256,10 @@ static void phase_run(struct worker *w, const struct phase *ph)
 
 	hog_walk_init(&walk, w->pages, hog_page_key(&walk_id));
 	for (uint64_t i = 0; i < w->pages; i++) {
+		uint64_t t0 = now_us();
+
 		page_visit(w, ph, ph->random ? hog_walk_at(&walk, i) : i);
+		hog_latency_add(&w->res->lat, now_us() - t0);
 		if (i % PROGRESS_PAGES == PROGRESS_PAGES - 1) {
 			double now = now_seconds();
 
@@ -286,17 +307,18 @@ static int worker_run(struct worker *w)
 	phase_run(w, &ph);
 	for (unsigned p = 1; p <= opt->passes; p++) {
 		ph.random = pass_is_random(opt, p);
-		snprintf(ph.name, sizeof(ph.name), "pass %u/%u %s", p, opt->passes,
-			 ph.random ? "random" : "seq");
+		snprintf(ph.name, sizeof(ph.name), "%s %u/%u %s", w->reader ? "reread" : "pass",
+			 p, opt->passes, ph.random ? "random" : "seq");
 		ph.check = 1;
-		ph.check_pass = p - 1;
+		ph.check_pass = w->reader ? 0 : p - 1;
+		ph.write = !w->reader;
 		ph.write_pass = p;
 		phase_run(w, &ph);
 	}
 	snprintf(ph.name, sizeof(ph.name), "final");
 	ph.random = 0;
 	ph.write = 0;
-	ph.check_pass = opt->passes;
+	ph.check_pass = w->reader ? 0 : opt->passes;
 	phase_run(w, &ph);
 	return w->res->bad_pages ? EXIT_FAIL : EXIT_OK;
 }
@@ -328,7 +350,7 @@ static int order_parse(const char *s, enum order *out)
 
 static int usage(const char *why)
 {
-	fprintf(stderr, "hog: %s\nusage: hog [-m MiB] [-p passes] [-j procs(1-%d)] [-s seed] [-o seq|random|both] [-q]\n",
+	fprintf(stderr, "hog: %s\nusage: hog [-m MiB] [-p passes] [-j procs(1-%d)] [-r readers] [-s seed] [-o seq|random|both] [-q]\n",
 		why, PROCS_MAX);
 	return EXIT_USAGE;
 }
@@ -340,7 +362,7 @@ static int options_parse(int argc, char **argv, struct options *opt)
 
 	opterr = 0;   /* one message, ours */
 	*opt = (struct options){ .mib = 64, .seed = 1, .passes = 4, .procs = 1, .order = ORDER_BOTH };
-	while ((c = getopt(argc, argv, "m:p:j:s:o:q")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:j:r:s:o:q")) != -1) {
 		switch (c) {
 		case 'm':
 			if (number_parse(optarg, 1, 1ULL << 30, &opt->mib))
@@ -355,6 +377,11 @@ static int options_parse(int argc, char **argv, struct options *opt)
 			if (number_parse(optarg, 1, PROCS_MAX, &v))
 				return usage("-j wants a process count");
 			opt->procs = v;
+			break;
+		case 'r':
+			if (number_parse(optarg, 0, PROCS_MAX, &v))
+				return usage("-r wants a count of re-reading workers");
+			opt->readers = v;
 			break;
 		case 's':
 			if (number_parse(optarg, 0, UINT64_MAX, &opt->seed))
@@ -377,6 +404,8 @@ static int options_parse(int argc, char **argv, struct options *opt)
 	}
 	if (optind != argc)
 		return usage("unexpected argument");
+	if (opt->readers >= opt->procs)
+		return usage("-r wants fewer re-readers than workers (-j)");
 	return EXIT_OK;
 }
 
@@ -406,15 +435,25 @@ static int workers_wait(const pid_t *pids, unsigned started)
 	return failed ? -1 : 0;
 }
 
+/* " PREFIXworst_ms=X PREFIXp99_ms=Y" for the RESULT line. */
+static void latency_describe(const struct hog_latency *lat, const char *prefix,
+			     char *out, size_t size)
+{
+	snprintf(out, size, " %sworst_ms=%.1f %sp99_ms=%.2f", prefix, lat->worst_us / 1000.0,
+		 prefix, hog_latency_percentile(lat, 990) / 1000.0);
+}
+
 static int hog_run(const struct options *opt)
 {
 	size_t page_size = sysconf(_SC_PAGESIZE);
 	uint64_t pages = (opt->mib << 20) / page_size;
 	uint64_t share = pages / opt->procs, extra = pages % opt->procs;
 	uint64_t bad = 0, bytes = 0;
+	struct hog_latency all = { 0 }, readers = { 0 };
 	struct worker_result *res;
 	pid_t pids[PROCS_MAX];
 	unsigned started = 0;
+	char reader_lat[64];
 	double start, seconds;
 	int failed = 0;
 
@@ -435,6 +474,7 @@ static int hog_run(const struct options *opt)
 		struct worker w = {
 			.opt = opt, .res = &res[started], .id = started, .page_size = page_size,
 			.pages = share + (started < extra), .pages_max = share + (extra > 0),
+			.reader = started >= opt->procs - opt->readers,
 		};
 
 		pids[started] = fork();
@@ -452,12 +492,18 @@ static int hog_run(const struct options *opt)
 	for (unsigned i = 0; i < started; i++) {
 		bad += res[i].bad_pages;
 		bytes += res[i].bytes;
+		hog_latency_merge(&all, &res[i].lat);
+		if (i >= opt->procs - opt->readers)
+			hog_latency_merge(&readers, &res[i].lat);
 	}
 	failed |= bad != 0;
-	say("hog: RESULT %s mib=%llu procs=%u passes=%u bad_pages=%llu seconds=%.1f mib_per_s=%.1f\n",
+	latency_describe(&readers, "read_", reader_lat, sizeof(reader_lat));
+	say("hog: RESULT %s mib=%llu procs=%u passes=%u bad_pages=%llu seconds=%.1f mib_per_s=%.1f worst_ms=%.1f p99_ms=%.2f%s\n",
 	    failed ? "FAIL" : "ok", (unsigned long long)opt->mib, opt->procs, opt->passes,
 	    (unsigned long long)bad, seconds,
-	    seconds > 0 ? bytes / seconds / (1 << 20) : 0.0);
+	    seconds > 0 ? bytes / seconds / (1 << 20) : 0.0,
+	    all.worst_us / 1000.0, hog_latency_percentile(&all, 990) / 1000.0,
+	    opt->readers ? reader_lat : "");
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
