@@ -18,7 +18,7 @@ for node in term kill; do
 	unset KIT_PORT
 	nbdkit_start "$T/swap-$node.img" 5
 	port[$node]=$KIT_PORT pid[$node]=$KIT_PID
-	QEMU_MEM=$mem qemu_boot "$node" "netswap=nbd:10.0.2.2:$KIT_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"hog -m $((mem * 3)) -p 2 -j 4 -o random\""
+	QEMU_MEM=$mem qemu_boot "$node" "netswap=nbd:10.0.2.2:$KIT_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"hog -m 160 -p 2 -j 4 -o random\""
 done
 
 # bounce NODE SIGNAL: stops the node's swap server mid-swap, restarts it
