@@ -48,6 +48,7 @@
 #include "dirent_iter.h"
 #include "ipudp.h"
 #include "lease.h"
+#include "helper.h"
 #include "log.h"
 #include "net.h"
 #include "netlink.h"
@@ -277,28 +278,17 @@ static void lease_loop(struct lease_keeper *k)
 	}
 }
 
-/* Locked in memory, out of the OOM killer's reach, an I/O flusher (its
- * allocations never write pages to the swap it keeps the address of), and
- * spared by systemd's shutdown for its leading '@'. The NBD keeper in
- * nbd.c does the same. */
+/* Locked in memory whole (it is small), and hardened as the NBD keeper is
+ * (helper.c): its allocations never write pages to the swap it keeps the
+ * address of. */
 static void companion_harden(char *argv0, const char *name)
 {
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-
 	if (argv0)
 		argv0[0] = '@';
-	prctl(PR_SET_NAME, name);
-	if (fd >= 0) {
-		(void)!write(fd, "-1000", 5);
-		close(fd);
-	}
-	setsid();
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	helper_detach(name);
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
 		warn("%s: mlockall: %s", name, strerror(errno));
-	prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0);
+	helper_io_flusher(name);
 }
 
 static int run_dir(void)

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "keeper.h"
+#include "helper.h"
 #include "log.h"
 #include "nbd.h"
 #include "netlink.h"
@@ -642,18 +643,7 @@ extern const char __executable_start[], _end[]; /* from the linker */
  * page faults, and from reclaim writing to its own devices. */
 static void keeper_become(char **argv)
 {
-	int fd;
-
-	prctl(PR_SET_NAME, "@netswap-keeper");
-	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)!write(fd, "-1000", 5);
-		close(fd);
-	}
-	setsid();
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	helper_detach(KEEPER_ARGV0);
 	/* Lock what the keeper runs, not all it maps: exec gives the stack a
 	 * 128 KiB mapping, which mlockall(MCL_CURRENT) would fault in and pin
 	 * whole. The program's pages (code, data, bss: the linker's symbols)
@@ -663,14 +653,7 @@ static void keeper_become(char **argv)
 	if (mlock(__executable_start, (size_t)(_end - __executable_start)) < 0 ||
 	    lock_stack(stack_top(argv)) < 0 || mlockall(MCL_FUTURE) < 0)
 		warn("keeper: mlock: %s", strerror(errno));
-	/* A reconnect sends on a new socket, and the kernel memory for that
-	 * may be found by reclaim, which writes pages out to swap: to the very
-	 * device that waits for this reconnect. server_restart.sh hung so,
-	 * the keeper in tcp_sendmsg -> try_to_free_pages -> nbd_queue_rq.
-	 * As an I/O flusher its allocations never start I/O (GFP_NOIO). */
-	if (prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0) < 0)
-		warn("keeper: PR_SET_IO_FLUSHER: %s; a reconnect under memory pressure may hang",
-		     strerror(errno));
+	helper_io_flusher("keeper");
 }
 
 /* The device list goes to /run/netswap, which the pivot moves into the real
