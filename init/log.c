@@ -46,8 +46,10 @@ int log_unlimit(char *saved, int cap)
 	ssize_t n = fd < 0 ? -1 : read(fd, saved, (size_t)cap - 1);
 
 	saved[n > 0 ? n : 0] = '\0';
+	/* At offset 0: a sysctl ignores a write past the value it was read up
+	 * to (kernel.sysctl_writes_strict, on by default). */
 	if (fd >= 0) {
-		(void)!write(fd, "on\n", 3);
+		(void)!pwrite(fd, "on\n", 3, 0);
 		close(fd);
 	}
 	return n > 0 ? 0 : -1;

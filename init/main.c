@@ -326,6 +326,12 @@ static void start_lease(struct boot *b, char *argv0)
  * one, else a reboot, which retries the whole boot. */
 static void after_failed_pivot(const struct boot *b)
 {
+	char unused[16];
+
+	/* The pivot gave printk_devkmsg back to the real system, and the boot
+	 * has used up this fd's burst: unlimited again, or the messages below
+	 * are ratelimited away. The real system never started. */
+	log_unlimit(unused, sizeof(unused));
 	if (b->cfg.onfail == ONFAIL_SHELL && access(RESCUE_SHELL, X_OK) == 0) {
 		err("switching to the real root failed; starting %s, reboot when done (netswap.onfail=shell)",
 		    RESCUE_SHELL);
