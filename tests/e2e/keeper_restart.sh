@@ -22,14 +22,9 @@ console_has node "netswap: keeper: pid [0-9]+ keeps 2 NBD device\(s\), adopted" 
 wait_console node "keeper: /dev/nbd1: all 1 connection\(s\) alive" 60 || fail "the new keeper did not check the root's connection"
 wait_console node "hog: worker 0 .*swap used [0-9]{2,}" 300 || fail "the hog did not start swapping"
 log "restarting nbd-server (pid $NBD_PID) under the new keeper"
-conf=$T/nbd-server.conf
-nbd_server_stop
-forget_pid "$NBD_PID"
+nbd_server_down
 sleep 3
-nbd-server -C "$conf" -p "$T/nbd-server.pid" >>"$T/nbd-server.log" 2>&1 || fail "nbd-server did not restart"
-sleep 0.5
-NBD_PID=$(cat "$T/nbd-server.pid")
-PIDS+=("$NBD_PID")
+nbd_server_restart
 wait_console node "TESTROOT: done|blocked for more than" 1200 || fail "the node did not finish after the restart"
 console_has node "$SWAP_BAD_RE" && fail "$(console_line node "$SWAP_BAD_RE")"
 console_has node "keeper: /dev/nbd0 connection back after" || fail "the new keeper never reconnected the swap"

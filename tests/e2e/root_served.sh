@@ -17,14 +17,9 @@ log "killing the swap server (nbdkit pid $KIT_PID) for good, for now"
 nbdkit_stop KILL
 wait_console node "keeper: /dev/nbd0 connection.* lost" 60 || fail "the swap device's loss was not noticed"
 log "restarting the root's server (nbd-server pid $NBD_PID)"
-conf=$T/nbd-server.conf
-nbd_server_stop
-forget_pid "$NBD_PID"
+nbd_server_down
 sleep 2
-nbd-server -C "$conf" -p "$T/nbd-server.pid" >>"$T/nbd-server.log" 2>&1 || fail "nbd-server did not restart"
-sleep 0.5
-NBD_PID=$(cat "$T/nbd-server.pid")
-PIDS+=("$NBD_PID")
+nbd_server_restart
 wait_console node "keeper: /dev/nbd1 connection.* back after" 60 ||
 	fail "the root's connection did not come back while the swap server was dead"
 n=$(console_text node | grep -c "^ROOTREAD .* ok")
