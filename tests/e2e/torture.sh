@@ -60,7 +60,7 @@ esac
 # runs at once (make check beside make torture) do not mix their tables.
 results=$OUT/torture/$mode
 csv=$T/results.csv
-echo "config,round,mem_mb,server,delay_ms,conns,hog,seconds,mib_per_s,swap_used_mib,tcp_mem_kib,reconnects,load1,verdict,detail" >"$csv"
+echo "config,round,mem_mb,server,delay_ms,conns,hog,seconds,mib_per_s,swap_used_mib,tcp_queued_kib,reconnects,load1,verdict,detail" >"$csv"
 failures=0
 
 # The swap server dies while the node is deep in swap, stays away for a
@@ -93,12 +93,13 @@ round_wait() { # NAME R REGEX SECONDS: 0 when REGEX shows up in round R
 
 # The guest side of a round: the hog, bracketed by markers the host
 # follows, beside lib.sh's watcher of hung tasks. A second watcher prints
-# the pages all TCP sockets hold (the NBD sockets' buffers, which come out
-# of the reserve kept for writing pages out) every 2 s, and the host keeps
-# the largest.
+# the send and receive queues of every TCP socket (the node's are NBD's;
+# their buffers come out of the reserve kept for writing pages out) from
+# /proc/net/tcp every 2 s, and the host keeps the largest sum. sockstat's
+# "mem" would not do: it counts in per-CPU batches and shows 0 here.
 nstest_for() { # ROUNDS HOG-ARGS
 	printf '%s' "$HANG_DUMP_SH"
-	printf '%s' "tcp_mem(){ while sleep 2;do echo TORTURE: tcp_mem_pages \$(awk '/^TCP:/{print \$NF}' /proc/net/sockstat);done;};tcp_mem& "
+	printf '%s' "tcp_q(){ while sleep 2;do echo TORTURE: tcp_queues \$(awk 'NR>1{print \$5}' /proc/net/tcp);done;};tcp_q& "
 	printf '%s' "for r in $(seq -s ' ' "$1");do echo TORTURE: round \$r start;hog $2;echo TORTURE: round \$r rc=\$?;done"
 }
 
@@ -110,6 +111,18 @@ record() { # name r mem server delay conns hog seconds mibs swap tcpmem reconnec
 	log "round $2 of $1: ${13} ${8}s ${9} MiB/s swap ${10} MiB tcp ${11} KiB ${14}"
 }
 
+# The largest sum of the TCP queues a round's samples show, in KiB; each
+# queue is "tx:rx" in hex bytes.
+tcp_queued_kib() {
+	local q sum max=0 rest
+	while read -r _ _ rest; do
+		sum=0
+		for q in $rest; do sum=$((sum + 16#${q%:*} + 16#${q#*:})); done
+		[ "$sum" -gt "$max" ] && max=$sum
+	done < <(grep -oE "TORTURE: tcp_queues( [0-9A-Fa-f]+:[0-9A-Fa-f]+)*")
+	echo $((max / 1024))
+}
+
 # Round R of NAME from its console: sets secs, mibs, swapmax, tcpmax, reconn,
 # verdict and detail. down=1 when the swap server was bounced in the round.
 round_judge() { # NAME R DOWN
@@ -119,7 +132,7 @@ round_judge() { # NAME R DOWN
 	secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$res")
 	mibs=$(sed -n 's/.*mib_per_s=\([0-9.]*\).*/\1/p' <<<"$res")
 	swapmax=$(grep -oE "swap used [0-9.]+" <<<"$text" | awk '$3 > m { m = $3 } END { print m + 0 }')
-	tcpmax=$(grep -oE "tcp_mem_pages [0-9]+" <<<"$text" | awk '$2 > m { m = $2 } END { print m * 4 }')
+	tcpmax=$(tcp_queued_kib <<<"$text")
 	reconn=$(grep -cE "keeper: .* back after" <<<"$text")
 	verdict=FAIL detail=
 	if grep -qE "$SWAP_BAD_RE" <<<"$text"; then
