@@ -47,11 +47,11 @@ lockrestart  lockdep  64  nbdkit       5         4      yes      R       -m 192 
 CONFIGS_SHORT="
 plain        patched  48  nbd-server   0         1      no       1       -m 144 -p 1 -j 4 -o seq
 delay5       patched  48  nbdkit       5         2      no       1       -m 96 -p 1 -j 8 -o seq
-lockmix      lockdep  64  nbd-server   0         4      no       1       -m 160 -p 1 -j 8 -o random
+lockmix      lockdep  64  nbd-server   0         4      no       1       -m 128 -p 1 -j 8 -o random
 "
 
 case $mode in
-short) table=$CONFIGS_SHORT max_rounds=1 round_timeout=${ROUND_TIMEOUT:-360} ;;
+short) table=$CONFIGS_SHORT max_rounds=1 round_timeout=${ROUND_TIMEOUT:-600} ;;
 full) table=$CONFIGS_FULL max_rounds=${ROUNDS:-3} round_timeout=${ROUND_TIMEOUT:-1800} ;;
 *) fail "mode '$mode': expected short or full (empty)" ;;
 esac
