@@ -14,7 +14,7 @@
 #   ROUND_TIMEOUT=1800 seconds one round may take before it counts as stalled
 #   BOUNCE_SIGNAL=TERM how the swap server is killed in restart rounds (or KILL)
 #
-# short (what make check runs, < 6 min): one round at 3x RAM against
+# short (what make check runs, < 10 min): one round at 3x RAM against
 # nbd-server, one round behind 5 ms of latency, and one round of mixed
 # reads and writes over four connections on the lockdep kernel.
 #
