@@ -158,6 +158,20 @@ static int prefix_len(struct in_addr mask)
 	return __builtin_popcount(mask.s_addr);
 }
 
+/* Sends M on NL, or on a socket of its own when NL is -1 (a caller
+ * with no rtnetlink socket open). */
+static int route_talk(int nl, struct nl_msg *m)
+{
+	int own = -1, rc;
+
+	if (nl < 0 && (nl = own = nl_open(NETLINK_ROUTE)) < 0)
+		return nl;
+	rc = nl_talk(nl, m, NULL, 0);
+	if (own >= 0)
+		close(own);
+	return rc;
+}
+
 /* No lifetime: the address is permanent, so the kernel never removes the
  * address swap runs over, whatever becomes of the lease or of the lease
  * companion (lease.c has the policy). IPv4 has no middle way: a preferred
@@ -168,7 +182,6 @@ int net_addr_set(int nl, int index, struct in_addr addr, struct in_addr mask)
 	struct nl_msg m;
 	struct ifaddrmsg *ifa;
 	struct in_addr bcast = { addr.s_addr | ~mask.s_addr };
-	int own = -1, rc;
 
 	nl_start(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
 	ifa = nl_reserve(&m, sizeof(*ifa));
@@ -179,19 +192,13 @@ int net_addr_set(int nl, int index, struct in_addr addr, struct in_addr mask)
 	nl_put(&m, IFA_LOCAL, &addr, 4);
 	nl_put(&m, IFA_ADDRESS, &addr, 4);
 	nl_put(&m, IFA_BROADCAST, &bcast, 4);
-	if (nl < 0 && (nl = own = nl_open(NETLINK_ROUTE)) < 0)
-		return nl;
-	rc = nl_talk(nl, &m, NULL, 0);
-	if (own >= 0)
-		close(own);
-	return rc;
+	return route_talk(nl, &m);
 }
 
 int net_default_route(int nl, int index, struct in_addr gw, unsigned char proto)
 {
 	struct nl_msg m;
 	struct rtmsg *rt;
-	int own = -1, rc;
 
 	nl_start(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
 	rt = nl_reserve(&m, sizeof(*rt));
@@ -202,12 +209,7 @@ int net_default_route(int nl, int index, struct in_addr gw, unsigned char proto)
 	rt->rtm_type = RTN_UNICAST;
 	nl_put(&m, RTA_GATEWAY, &gw, 4);
 	nl_put_u32(&m, RTA_OIF, (uint32_t)index);
-	if (nl < 0 && (nl = own = nl_open(NETLINK_ROUTE)) < 0)
-		return nl;
-	rc = nl_talk(nl, &m, NULL, 0);
-	if (own >= 0)
-		close(own);
-	return rc;
+	return route_talk(nl, &m);
 }
 
 static bool has_carrier(const struct iface *ifc)
