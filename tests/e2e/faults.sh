@@ -97,7 +97,11 @@ for f in "${need[@]}"; do
 	[ -f "$f" ] || fail "$f missing (make kernel stock-kernel initramfs testroot)"
 done
 
+# results.csv and the consoles are copied out as each cell ends, so a run
+# cut short keeps the cells it measured
 results=$OUT/faults/$mode
+rm -rf "$results"
+mkdir -p "$results"
 csv=$T/results.csv
 echo "scenario,stack,mem_mb,verdict,mib_per_s,seconds,worst_ms,p99_ms,read_worst_ms,read_p99_ms,resume_s,keeper_ms,max_writeback,oom_kills,timeouts,reconnects,hung_reports,load1,detail" >"$csv"
 our_failures=0
@@ -308,6 +312,8 @@ run_cell() { # scenario stack mem link conns fault hog
 	hung=$(grep -c "blocked for more than" <<<"$text")
 	echo "$sc,$stack,$mem,$verdict,$(field mib_per_s "$res"),$(field seconds "$res"),$(field worst_ms "$res"),$(field p99_ms "$res"),$(field read_worst_ms "$res"),$(field read_p99_ms "$res"),$resume,${keeper:--},${wb:-0},$(vm_last "$name" oom_kill),$timeouts,$reconn,$hung,$(cut -d' ' -f1 /proc/loadavg),${detail//[,\"]/;}" >>"$csv"
 	log "$name: $verdict, $(field mib_per_s "$res") MiB/s, worst fault $(field worst_ms "$res") ms, resumed ${resume} s after the fault, ${detail}"
+	cp "$csv" "$T/vmstat-$name.csv" "$results/"
+	tr -d '\r' <"$T/$name.console" >"$results/$name.console"
 	[ "$verdict" = ok ]
 }
 
@@ -334,9 +340,6 @@ while read -r sc mems link conns fault hog; do
 			{ [ "$stack" = ours ] && our_failures=$((our_failures + 1)); }
 	done
 done <<<"$table"
-mkdir -p "$results"
-cp "$csv" "$T"/vmstat-*.csv "$results/" 2>/dev/null
-for f in "$T"/*.console; do tr -d '\r' <"$f" >"$results/${f##*/}"; done
 bash "$here/faults/report.sh" "$results"
 echo "consoles, results.csv and faults.png in $results/ ($((SECONDS - t0)) s)"
 [ "$(wc -l <"$csv")" -gt 1 ] || fail "no cell ran (FAULTS_ONLY='${FAULTS_ONLY:-}' STACKS='${STACKS:-}')"
