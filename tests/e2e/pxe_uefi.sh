@@ -117,13 +117,14 @@ t_full=$((SECONDS - t0))
 grep -q "vendor class: PXEClient:Arch:00007" "$T/serve.log" || fail "no DHCP request from a UEFI x86-64 PXE client"
 grep -q "sent $efi to 10.77.0.21" "$T/serve.log" || fail "dnsmasq did not send snponly.efi to the UEFI node"
 grep -q "sent $efi to 10.77.0.22" "$T/serve.log" && fail "the BIOS node got snponly.efi"
+# lighttpd buffers its access log and writes it out when it stops
+serve_stop
 for ip in 10.77.0.21 10.77.0.22; do
 	for f in bzImage initramfs.img; do
 		grep -q "^$ip .*\"GET /$f HTTP/1.1\" 200 " "$T/netboot/http.log" || fail "$ip did not fetch $f over HTTP: $(cat "$T/netboot/http.log")"
 	done
 done
 grep -q "sent $T/netboot/tftp/bzImage" "$T/serve.log" && fail "a node fetched bzImage over TFTP although HTTP=on"
-serve_stop
 stop_qemu uefi1
 stop_qemu bios1 # frees the taps
 
