@@ -1,6 +1,6 @@
 /* hog - fill memory past RAM and prove every page comes back from swap intact.
  *
- * usage: hog [-m MiB] [-p passes] [-j procs] [-r readers] [-s seed] [-o seq|random|both] [-q]
+ * usage: hog [-m MiB] [-p passes] [-j procs] [-r readers] [-s seed] [-o seq|random|both] [-c] [-q]
  *
  *   -m MiB     memory in total, split between the workers (default 64)
  *   -p passes  check-and-rewrite passes after the first fill (default 4)
@@ -12,6 +12,9 @@
  *   -s seed    pattern seed (default 1): same seed, same bytes
  *   -o order   page order of the passes: seq, random, or both, which
  *              alternates, sequential first (default both)
+ *   -c         compressible pages: a quarter zero, half text-like (2.6:1
+ *              under lz4), a quarter random, as zswap meets a node's memory
+ *              (default: every page random, which nothing compresses)
  *   -q         print only bad pages, failures and the RESULT line
  *
  * Each worker maps its share with mmap (not malloc: no heap trimming, and
@@ -60,6 +63,7 @@ struct options {
 	uint64_t mib, seed;
 	unsigned passes, procs, readers;
 	enum order order;
+	enum hog_content content;
 	int quiet;
 };
 
@@ -200,7 +204,7 @@ static void origin_describe(const struct worker *w, const uint64_t *page,
 	};
 	struct hog_page_id found;
 
-	switch (hog_page_identify(page, w->page_size / 8, &limit, &found)) {
+	switch (hog_page_identify(page, w->page_size / 8, w->opt->content, &limit, &found)) {
 	case HOG_ORIGIN_ZERO:
 		snprintf(out, size, "; the page is all zeros");
 		break;
@@ -236,12 +240,12 @@ static void page_visit(struct worker *w, const struct phase *ph, uint64_t index)
 	struct hog_mismatch bad;
 
 	if (ph->check) {
-		if (hog_page_check(page, words, page_key(w, index, ph->check_pass), &bad))
+		if (hog_page_check(page, words, page_key(w, index, ph->check_pass), w->opt->content, &bad))
 			bad_page_report(w, ph, index, page, &bad);
 		w->res->bytes += w->page_size;
 	}
 	if (ph->write) {
-		hog_page_fill(page, words, page_key(w, index, ph->write_pass));
+		hog_page_fill(page, words, page_key(w, index, ph->write_pass), w->opt->content);
 		w->res->bytes += w->page_size;
 	}
 }
@@ -350,7 +354,7 @@ static int order_parse(const char *s, enum order *out)
 
 static int usage(const char *why)
 {
-	fprintf(stderr, "hog: %s\nusage: hog [-m MiB] [-p passes] [-j procs(1-%d)] [-r readers] [-s seed] [-o seq|random|both] [-q]\n",
+	fprintf(stderr, "hog: %s\nusage: hog [-m MiB] [-p passes] [-j procs(1-%d)] [-r readers] [-s seed] [-o seq|random|both] [-c] [-q]\n",
 		why, PROCS_MAX);
 	return EXIT_USAGE;
 }
@@ -362,7 +366,7 @@ static int options_parse(int argc, char **argv, struct options *opt)
 
 	opterr = 0;   /* one message, ours */
 	*opt = (struct options){ .mib = 64, .seed = 1, .passes = 4, .procs = 1, .order = ORDER_BOTH };
-	while ((c = getopt(argc, argv, "m:p:j:r:s:o:q")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:j:r:s:o:cq")) != -1) {
 		switch (c) {
 		case 'm':
 			if (number_parse(optarg, 1, 1ULL << 30, &opt->mib))
@@ -390,6 +394,9 @@ static int options_parse(int argc, char **argv, struct options *opt)
 		case 'o':
 			if (order_parse(optarg, &opt->order))
 				return usage("-o wants seq, random or both");
+			break;
+		case 'c':
+			opt->content = HOG_MIX;
 			break;
 		case 'q':
 			opt->quiet = 1;

@@ -1,6 +1,8 @@
 /* pattern.c - the hog's page pattern, its check, and the random page order. */
 #include "pattern.h"
 
+#include <string.h>
+
 /* splitmix64 (Steele, Lea, Flood, OOPSLA 2014): the state steps by the golden
  * ratio, the output function is a bijection on 64 bits, hence invertible. */
 #define GOLDEN 0x9e3779b97f4a7c15ULL
@@ -54,27 +56,72 @@ uint64_t hog_page_key(const struct hog_page_id *id)
 	return mix(mix(worker_base(id->seed, id->worker) ^ id->index) ^ id->pass);
 }
 
-void hog_page_fill(uint64_t *page, size_t words, uint64_t key)
+enum page_kind { KIND_RANDOM, KIND_ZERO, KIND_TEXT };
+
+/* Sixteen 8-byte words: a stream of them compresses like English text. */
+static const char vocabulary[16][8] = {
+	"the page", " swapped", " out to ", "network ", "server, ", "and the ",
+	"kernel  ", "reads it", " back in", "when a  ", "process ", "touches ",
+	"memory. ", "A node  ", "with no ", "disk.\n  ",
+};
+
+static uint64_t text_word(unsigned n)
 {
+	uint64_t w;
+
+	memcpy(&w, vocabulary[n & 15], sizeof(w));
+	return w;
+}
+
+static enum page_kind page_kind(uint64_t key, enum hog_content content)
+{
+	unsigned quarter;
+
+	if (content == HOG_RANDOM)
+		return KIND_RANDOM;
+	quarter = mix(key ^ MIX_M1) >> 62;
+	return quarter == 0 ? KIND_ZERO : quarter == 3 ? KIND_RANDOM : KIND_TEXT;
+}
+
+/* Word i of the page of key: the stream's state after i + 1 steps, as is or
+ * choosing a text word. */
+static uint64_t pattern_word(enum page_kind kind, uint64_t key, size_t i)
+{
+	uint64_t r = mix(key + (i + 1) * GOLDEN);
+
+	switch (kind) {
+	case KIND_ZERO:
+		return 0;
+	case KIND_TEXT:
+		return i == 0 ? r : text_word((unsigned)(r >> 60));
+	default:
+		return r;
+	}
+}
+
+void hog_page_fill(uint64_t *page, size_t words, uint64_t key, enum hog_content content)
+{
+	enum page_kind kind = page_kind(key, content);
 	uint64_t state = key;
 
-	for (size_t i = 0; i < words; i++) {
+	if (kind != KIND_RANDOM) {
+		for (size_t i = 0; i < words; i++)
+			page[i] = pattern_word(kind, key, i);
+		return;
+	}
+	for (size_t i = 0; i < words; i++) {   /* the default, kept tight */
 		state += GOLDEN;
 		page[i] = mix(state);
 	}
 }
 
 static void mismatch_describe(const uint64_t *page, size_t words, uint64_t key,
-			      struct hog_mismatch *bad)
+			      enum page_kind kind, struct hog_mismatch *bad)
 {
-	uint64_t state = key;
-
 	bad->bad_words = 0;
 	for (size_t i = 0; i < words; i++) {
-		uint64_t want;
+		uint64_t want = pattern_word(kind, key, i);
 
-		state += GOLDEN;
-		want = mix(state);
 		if (page[i] == want)
 			continue;
 		if (bad->bad_words++ == 0) {
@@ -86,19 +133,25 @@ static void mismatch_describe(const uint64_t *page, size_t words, uint64_t key,
 }
 
 int hog_page_check(const uint64_t *page, size_t words, uint64_t key,
-		   struct hog_mismatch *bad)
+		   enum hog_content content, struct hog_mismatch *bad)
 {
+	enum page_kind kind = page_kind(key, content);
 	uint64_t state = key, diff = 0;
 
 	/* No branch in the common, good case; find the details only when wrong. */
-	for (size_t i = 0; i < words; i++) {
-		state += GOLDEN;
-		diff |= page[i] ^ mix(state);
+	if (kind != KIND_RANDOM) {
+		for (size_t i = 0; i < words; i++)
+			diff |= page[i] ^ pattern_word(kind, key, i);
+	} else {
+		for (size_t i = 0; i < words; i++) {
+			state += GOLDEN;
+			diff |= page[i] ^ mix(state);
+		}
 	}
 	if (diff == 0)
 		return 0;
 	if (bad)
-		mismatch_describe(page, words, key, bad);
+		mismatch_describe(page, words, key, kind, bad);
 	return 1;
 }
 
@@ -112,7 +165,7 @@ static int page_is_zero(const uint64_t *page, size_t words)
 }
 
 enum hog_origin hog_page_identify(const uint64_t *page, size_t words,
-				  const struct hog_page_id *limit,
+				  enum hog_content content, const struct hog_page_id *limit,
 				  struct hog_page_id *found)
 {
 	uint64_t key;
@@ -123,7 +176,7 @@ enum hog_origin hog_page_identify(const uint64_t *page, size_t words,
 		return HOG_ORIGIN_ZERO;
 	/* Word 0 is mix(key + GOLDEN): it alone gives the only key that fits. */
 	key = unmix(page[0]) - GOLDEN;
-	if (hog_page_check(page, words, key, NULL) != 0)
+	if (hog_page_check(page, words, key, content, NULL) != 0)
 		return HOG_ORIGIN_UNKNOWN;
 	for (uint32_t w = 0; w < limit->worker; w++) {
 		uint64_t base = worker_base(limit->seed, w);

@@ -21,27 +21,27 @@ static void test_page_verifies_against_own_id(void)
 {
 	struct hog_mismatch bad = { 0 };
 
-	hog_page_fill(page, WORDS, key_of(7, 1, 1234, 3));
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1234, 3), &bad), 0);
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1234, 3), NULL), 0);
+	hog_page_fill(page, WORDS, key_of(7, 1, 1234, 3), HOG_RANDOM);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1234, 3), HOG_RANDOM, &bad), 0);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1234, 3), HOG_RANDOM, NULL), 0);
 }
 
 static void test_page_fails_for_other_ids(void)
 {
 	struct hog_mismatch bad;
 
-	hog_page_fill(page, WORDS, key_of(7, 1, 1234, 3));
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1235, 3), &bad), 1);
+	hog_page_fill(page, WORDS, key_of(7, 1, 1234, 3), HOG_RANDOM);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1235, 3), HOG_RANDOM, &bad), 1);
 	CHECK_EQ(bad.bad_words, WORDS);
 	CHECK_EQ(bad.offset, 0);
 	CHECK_EQ(bad.actual, page[0]);
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1233, 3), NULL), 1);
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1234, 2), NULL), 1);
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1234, 4), NULL), 1);
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 0, 1234, 3), NULL), 1);
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 2, 1234, 3), NULL), 1);
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(8, 1, 1234, 3), NULL), 1);
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(6, 1, 1234, 3), NULL), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1233, 3), HOG_RANDOM, NULL), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1234, 2), HOG_RANDOM, NULL), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 1, 1234, 4), HOG_RANDOM, NULL), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 0, 1234, 3), HOG_RANDOM, NULL), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(7, 2, 1234, 3), HOG_RANDOM, NULL), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(8, 1, 1234, 3), HOG_RANDOM, NULL), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(6, 1, 1234, 3), HOG_RANDOM, NULL), 1);
 }
 
 /* Seed 0, worker 0, index 0, pass 0 must still be a full, non-zero pattern. */
@@ -49,12 +49,12 @@ static void test_all_zero_id_is_not_zero_page(void)
 {
 	size_t zero_words = 0;
 
-	hog_page_fill(page, WORDS, key_of(0, 0, 0, 0));
+	hog_page_fill(page, WORDS, key_of(0, 0, 0, 0), HOG_RANDOM);
 	for (size_t i = 0; i < WORDS; i++)
 		zero_words += page[i] == 0;
 	CHECK(zero_words <= 1);
 	memset(page, 0, sizeof(page));
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(0, 0, 0, 0), NULL), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(0, 0, 0, 0), HOG_RANDOM, NULL), 1);
 }
 
 static void test_zero_page_fails(void)
@@ -62,7 +62,7 @@ static void test_zero_page_fails(void)
 	struct hog_mismatch bad;
 
 	memset(page, 0, sizeof(page));
-	CHECK_EQ(hog_page_check(page, WORDS, key_of(1, 0, 5, 1), &bad), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key_of(1, 0, 5, 1), HOG_RANDOM, &bad), 1);
 	CHECK(bad.bad_words >= WORDS - 1);
 	CHECK_EQ(bad.actual, 0);
 }
@@ -90,10 +90,10 @@ static void flip_and_check(size_t words, size_t word, unsigned bit)
 	struct hog_mismatch bad;
 	uint64_t key = key_of(3, 0, 99, 1), good;
 
-	hog_page_fill(page, words, key);
+	hog_page_fill(page, words, key, HOG_RANDOM);
 	good = page[word];
 	page[word] ^= 1ULL << bit;
-	CHECK_EQ(hog_page_check(page, words, key, &bad), 1);
+	CHECK_EQ(hog_page_check(page, words, key, HOG_RANDOM, &bad), 1);
 	CHECK_EQ(bad.offset, word * 8);
 	CHECK_EQ(bad.bad_words, 1);
 	CHECK(bad.expected == good);
@@ -118,11 +118,11 @@ static void test_mismatch_reports_first_and_count(void)
 	struct hog_mismatch bad;
 	uint64_t key = key_of(3, 0, 1, 1);
 
-	hog_page_fill(page, WORDS, key);
+	hog_page_fill(page, WORDS, key, HOG_RANDOM);
 	page[300] = 0;
 	page[17] = 0;
 	page[400] ^= 0x8000000000000000ULL;
-	CHECK_EQ(hog_page_check(page, WORDS, key, &bad), 1);
+	CHECK_EQ(hog_page_check(page, WORDS, key, HOG_RANDOM, &bad), 1);
 	CHECK_EQ(bad.offset, 17 * 8);
 	CHECK_EQ(bad.actual, 0);
 	CHECK_EQ(bad.bad_words, 3);
@@ -130,7 +130,7 @@ static void test_mismatch_reports_first_and_count(void)
 
 static void test_empty_page_is_trivially_good(void)
 {
-	CHECK_EQ(hog_page_check(page, 0, 123, NULL), 0);
+	CHECK_EQ(hog_page_check(page, 0, 123, HOG_RANDOM, NULL), 0);
 }
 
 static const struct hog_page_id limit = { .seed = 7, .worker = 4, .index = 1000, .pass = 5 };
@@ -139,21 +139,21 @@ static void test_identify_other_page(void)
 {
 	struct hog_page_id found = { 0 };
 
-	hog_page_fill(page, WORDS, key_of(7, 2, 999, 4));
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_PAGE);
+	hog_page_fill(page, WORDS, key_of(7, 2, 999, 4), HOG_RANDOM);
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_PAGE);
 	CHECK_EQ(found.worker, 2);
 	CHECK_EQ(found.index, 999);
 	CHECK_EQ(found.pass, 4);
 	CHECK_EQ(found.seed, 7);
 
-	hog_page_fill(page, WORDS, key_of(7, 0, 0, 0));
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_PAGE);
+	hog_page_fill(page, WORDS, key_of(7, 0, 0, 0), HOG_RANDOM);
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_PAGE);
 	CHECK_EQ(found.worker, 0);
 	CHECK_EQ(found.index, 0);
 	CHECK_EQ(found.pass, 0);
 
-	hog_page_fill(page, WORDS, key_of(7, 3, 500, 5));
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_PAGE);
+	hog_page_fill(page, WORDS, key_of(7, 3, 500, 5), HOG_RANDOM);
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_PAGE);
 	CHECK_EQ(found.worker, 3);
 	CHECK_EQ(found.index, 500);
 	CHECK_EQ(found.pass, 5);
@@ -163,14 +163,14 @@ static void test_identify_outside_limits(void)
 {
 	struct hog_page_id found;
 
-	hog_page_fill(page, WORDS, key_of(7, 4, 1, 1));    /* worker beyond limit */
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_UNKNOWN);
-	hog_page_fill(page, WORDS, key_of(7, 1, 1000, 1)); /* index beyond limit */
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_UNKNOWN);
-	hog_page_fill(page, WORDS, key_of(7, 1, 1, 6));    /* pass beyond limit */
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_UNKNOWN);
-	hog_page_fill(page, WORDS, key_of(8, 1, 1, 1));    /* another seed */
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_UNKNOWN);
+	hog_page_fill(page, WORDS, key_of(7, 4, 1, 1), HOG_RANDOM);    /* worker beyond limit */
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_UNKNOWN);
+	hog_page_fill(page, WORDS, key_of(7, 1, 1000, 1), HOG_RANDOM); /* index beyond limit */
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_UNKNOWN);
+	hog_page_fill(page, WORDS, key_of(7, 1, 1, 6), HOG_RANDOM);    /* pass beyond limit */
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_UNKNOWN);
+	hog_page_fill(page, WORDS, key_of(8, 1, 1, 1), HOG_RANDOM);    /* another seed */
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_UNKNOWN);
 }
 
 static void test_identify_zero_and_garbage(void)
@@ -178,18 +178,18 @@ static void test_identify_zero_and_garbage(void)
 	struct hog_page_id found;
 
 	memset(page, 0, sizeof(page));
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_ZERO);
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_ZERO);
 	memset(page, 0xa5, sizeof(page));
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_UNKNOWN);
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_UNKNOWN);
 	/* a real pattern with one bit flipped is nobody's page */
-	hog_page_fill(page, WORDS, key_of(7, 1, 10, 1));
+	hog_page_fill(page, WORDS, key_of(7, 1, 10, 1), HOG_RANDOM);
 	page[200] ^= 4;
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_UNKNOWN);
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_UNKNOWN);
 	/* first half one page, second half another: a torn write */
-	hog_page_fill(page, WORDS, key_of(7, 1, 10, 1));
-	hog_page_fill(page + WORDS / 2, WORDS / 2, key_of(7, 1, 11, 1));
-	CHECK_EQ(hog_page_identify(page, WORDS, &limit, &found), HOG_ORIGIN_UNKNOWN);
-	CHECK_EQ(hog_page_identify(page, 0, &limit, &found), HOG_ORIGIN_UNKNOWN);
+	hog_page_fill(page, WORDS, key_of(7, 1, 10, 1), HOG_RANDOM);
+	hog_page_fill(page + WORDS / 2, WORDS / 2, key_of(7, 1, 11, 1), HOG_RANDOM);
+	CHECK_EQ(hog_page_identify(page, WORDS, HOG_RANDOM, &limit, &found), HOG_ORIGIN_UNKNOWN);
+	CHECK_EQ(hog_page_identify(page, 0, HOG_RANDOM, &limit, &found), HOG_ORIGIN_UNKNOWN);
 }
 
 /* Returns the number of pages not visited exactly once (0 is right). */
@@ -263,6 +263,45 @@ static void test_walk_empty(void)
 	CHECK_EQ(hog_walk_at(&walk, 0), 0);
 }
 
+/* -c: the key picks zero, text and random pages, about 1:2:1, each checks
+ * against its own key only, and a text page is still identified. */
+static void test_mix_kinds_check_and_identify(void)
+{
+	struct hog_page_id limit = { .seed = 3, .worker = 2, .index = 4096, .pass = 2 };
+	struct hog_page_id found;
+	unsigned zero = 0, text = 0, random = 0;
+
+	for (uint64_t index = 0; index < 4096; index++) {
+		uint64_t key = key_of(3, 1, index, 2);
+		size_t letters = 0, zeros = 0;
+
+		hog_page_fill(page, WORDS, key, HOG_MIX);
+		CHECK_EQ(hog_page_check(page, WORDS, key, HOG_MIX, NULL), 0);
+		for (size_t i = 0; i < WORDS * 8; i++) {
+			unsigned char c = ((unsigned char *)page)[i];
+
+			letters += (c >= 'a' && c <= 'z') || c == ' ';
+			zeros += c == 0;
+		}
+		if (zeros == WORDS * 8) {
+			zero++;
+			continue;
+		}
+		CHECK_EQ(hog_page_check(page, WORDS, key_of(3, 1, index, 1), HOG_MIX, NULL), 1);
+		CHECK_EQ(hog_page_identify(page, WORDS, HOG_MIX, &limit, &found), HOG_ORIGIN_PAGE);
+		CHECK_EQ(found.index, index);
+		CHECK_EQ(found.pass, 2);
+		if (letters > WORDS * 8 * 3 / 4)
+			text++;
+		else
+			random++;
+	}
+	CHECK(zero > 900 && zero < 1150);
+	CHECK(text > 1900 && text < 2200);
+	CHECK(random > 900 && random < 1150);
+}
+
+
 int main(void)
 {
 	RUN(test_page_verifies_against_own_id);
@@ -279,5 +318,6 @@ int main(void)
 	RUN(test_walk_visits_every_page_once);
 	RUN(test_walk_is_scrambled);
 	RUN(test_walk_empty);
+	RUN(test_mix_kinds_check_and_identify);
 	return check_summary("hog_pattern");
 }
