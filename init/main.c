@@ -248,10 +248,8 @@ static int swap_one(struct boot *b, int i)
 
 static int swap_up(struct boot *b)
 {
-	if (b->cfg.nswaps && b->swaps_done == 0) {
+	if (b->cfg.nswaps && b->swaps_done == 0)
 		swap_tune_vm();
-		swap_zswap(b->cfg.zswap, b->cfg.zswap_pool);
-	}
 	while (b->swaps_done < b->cfg.nswaps) {
 		if (swap_one(b, b->swaps_done) < 0)
 			return -1;

@@ -5,8 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-
 /* Pure: writes a version-1 swap header for a device of dev_bytes into
  * page (page_size bytes). Returns the number of usable pages, or -1 when
  * the device is too small (under SWAP_MIN_PAGES pages). */
@@ -28,9 +26,5 @@ int swap_enable(const char *path, uint64_t bytes, int prio);
 
 /* The VM knobs for swapping over a network, set once. */
 void swap_tune_vm(void);
-
-/* netswap.zswap and netswap.zswap_pool: compressor and pool size set, then
- * zswap turned on or off; ZSWAP_KERNEL leaves it as it is. */
-void swap_zswap(enum zswap_mode mode, int pool_percent);
 
 #endif
