@@ -10,7 +10,6 @@
  * pivot: that is one-way. PID 1 never exits: the kernel would panic.
  * Run as anything but PID 1, argv[1] picks a mode (modes[] below). */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -32,7 +31,6 @@
 #include "root.h"
 #include "swap.h"
 #include "switch_root.h"
-#include "template.h"
 
 #define MAX_CMDLINE 4096
 #define MAX_ERRORS 16
@@ -185,79 +183,6 @@ static int parse_cmdline(struct boot *b)
 	return nerr ? -1 : 0;
 }
 
-static const char *resolve_server(const struct boot *b, const struct nbd_target *t, char *buf)
-{
-	if (!t->host_is_dhcp)
-		return t->host;
-	if (!b->net.server.s_addr)
-		return NULL;
-	return inet_ntop(AF_INET, &b->net.server, buf, INET_ADDRSTRLEN);
-}
-
-/* Attaches, encrypts if asked, and enables swap device i. */
-static int swap_one(struct boot *b, int i)
-{
-	const struct swap_spec *s = &b->cfg.swaps[i];
-	struct nbd_device *dev = &b->nbd[i];
-	struct template_vars vars = { b->net.mac_text, b->net.ip_text, b->net.hostname };
-	char server[INET_ADDRSTRLEN], mapped[32], name[24];
-	const char *host = resolve_server(b, &s->target, server);
-	const char *path;
-
-	if (!host) {
-		err("netswap=: server 'dhcp' but no DHCP server address is known (ip= is not dhcp?)");
-		return -1;
-	}
-	if (dev->index < 0) {
-		snprintf(dev->host, sizeof(dev->host), "%s", host);
-		dev->host_is_dhcp = s->target.host_is_dhcp;
-		snprintf(dev->ifname, sizeof(dev->ifname), "%s", b->net.ifname);
-		dev->port = s->target.port;
-		dev->conns = s->conns;
-		dev->io_timeout = s->timeout ? s->timeout : NBD_REQUEST_TIMEOUT_S;
-		if (template_expand(s->target.export_name, &vars, dev->export_name,
-				    sizeof(dev->export_name)) < 0) {
-			err("netswap=: export '%s' needs ${mac}, ${ip} or ${hostname}, which this node does not have",
-			    s->target.export_name);
-			return -1;
-		}
-		if (nbd_attach(dev, s->timeout ? s->timeout : b->cfg.timeout) < 0) {
-			dev->index = -1;
-			return -1;
-		}
-	}
-	path = dev->path;
-	if (s->encrypt) {
-		int rc;
-
-		snprintf(name, sizeof(name), "netswap-swap%d", i);
-		rc = swap_encrypt(dev->path, name, dev->exp.size, mapped, sizeof(mapped));
-		if (rc < 0) {
-			err("%s: encrypt: cannot set up dm-crypt: %s", dev->path, strerror(-rc));
-			return -1;
-		}
-		info("%s: encrypted with a per-boot key as %s", dev->path, mapped);
-		if (swap_enable(mapped, dev->exp.size, s->prio) < 0) {
-			swap_decrypt(name); /* the retry starts clean */
-			return -1;
-		}
-		return 0;
-	}
-	return swap_enable(path, dev->exp.size, s->prio);
-}
-
-static int swap_up(struct boot *b)
-{
-	if (b->cfg.nswaps && b->swaps_done == 0)
-		swap_tune_vm();
-	while (b->swaps_done < b->cfg.nswaps) {
-		if (swap_one(b, b->swaps_done) < 0)
-			return -1;
-		b->swaps_done++;
-	}
-	return 0;
-}
-
 /* Runs step until it succeeds, following the failure policy. */
 #define STEP(b, name, call) do { \
 	long t_ = log_uptime_ms(); \
@@ -374,7 +299,7 @@ int main(int argc, char **argv)
 	b.attempt = 0;
 	STEP(&b, "network", net_up(&b.cfg, &b.net));
 	b.attempt = 0;
-	STEP(&b, "swap", swap_up(&b));
+	STEP(&b, "swap", swap_up(&b.cfg, &b.net, b.nbd, &b.swaps_done));
 	b.attempt = 0;
 	STEP(&b, "root", root_mount(&b.cfg, &b.net, &b.nbd[MAX_SWAPS]));
 	b.attempt = 0;

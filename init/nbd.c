@@ -31,6 +31,7 @@
 #include "log.h"
 #include "nbd.h"
 #include "netlink.h"
+#include "template.h"
 
 /* How long the kernel queues I/O for a dead connection, waiting for the
  * keeper to hand it a new one, before failing it. Failing swap I/O kills
@@ -395,7 +396,10 @@ static void honour_max_block(const struct nbd_device *dev)
 	close(fd);
 }
 
-int nbd_attach(struct nbd_device *dev, int wait_s)
+/* Connects dev->conns sockets, negotiates, hands them to the kernel.
+ * wait_s bounds the connect and handshake. Returns 0, or a negative
+ * enum nbd_result / -errno after logging what was wrong. */
+static int nbd_attach(struct nbd_device *dev, int wait_s)
 {
 	int rc, n;
 
@@ -442,6 +446,40 @@ fail:
 	while (n-- > 0)
 		close(dev->fds[n]);
 	return rc;
+}
+
+
+int nbd_target_open(struct nbd_device *dev, const struct nbd_target *t,
+		    const struct nbd_want *want, const struct net_state *net, const char *what)
+{
+	struct template_vars vars = { net->mac_text, net->ip_text, net->hostname };
+	char server[IPV4_TEXT_LEN];
+	const char *host;
+
+	if (dev->index >= 0)
+		return 0;
+	host = net_server_of(net, t->host, t->host_is_dhcp, what, server);
+	if (!host)
+		return -1;
+	memset(dev, 0, sizeof(*dev));
+	dev->index = -1;
+	snprintf(dev->host, sizeof(dev->host), "%s", host);
+	dev->host_is_dhcp = t->host_is_dhcp;
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", net->ifname);
+	dev->port = t->port;
+	dev->conns = want->conns;
+	dev->io_timeout = want->io_timeout;
+	dev->read_only = want->read_only;
+	if (template_expand(t->export_name, &vars, dev->export_name, sizeof(dev->export_name)) < 0) {
+		err("%s: export '%s' needs ${mac}, ${ip} or ${hostname}, which this node does not have",
+		    what, t->export_name);
+		return -1;
+	}
+	if (nbd_attach(dev, want->wait_s) < 0) {
+		dev->index = -1;
+		return -1;
+	}
+	return 0;
 }
 
 

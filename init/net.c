@@ -50,6 +50,17 @@ struct dhcp_run {
 	struct dhcp_lease offer;
 };
 
+const char *net_server_of(const struct net_state *st, const char *host, bool is_dhcp,
+			  const char *what, char buf[IPV4_TEXT_LEN])
+{
+	if (!is_dhcp)
+		return host;
+	if (st->server.s_addr)
+		return ipv4_text(st->server, buf);
+	err("%s: server 'dhcp', but the DHCP reply named no server", what);
+	return NULL;
+}
+
 uint32_t net_random_u32(void)
 {
 	uint32_t r = 0;

@@ -1,7 +1,6 @@
 /* root.c - the real root: an NBD export, an NFS export (v3 or v4, through
  * the kernel's own mount code: no helper binaries), or a local device. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,7 +12,6 @@
 #include "cmdline.h"
 #include "log.h"
 #include "root.h"
-#include "template.h"
 
 /* Tried in order when neither the root= fstype field nor rootfstype= names
  * one; only those the kernel has are attempted. */
@@ -75,51 +73,20 @@ static int wait_device(const char *path, int timeout)
 	return -1;
 }
 
-static const char *server_of(const char *host, bool is_dhcp, const struct net_state *net,
-			     char *buf, size_t cap)
-{
-	if (!is_dhcp)
-		return host;
-	if (!net->server.s_addr) {
-		err("root: server 'dhcp' but the DHCP reply named no server");
-		return NULL;
-	}
-	inet_ntop(AF_INET, &net->server, buf, (socklen_t)cap);
-	return buf;
-}
-
 static int mount_nbd(const struct netswap_config *cfg, const struct root_spec *r,
 		     const struct net_state *net, struct nbd_device *dev)
 {
-	struct template_vars vars = { net->mac_text, net->ip_text, net->hostname };
-	char server[HOST_LEN];
-	const char *host = server_of(r->nbd.host, r->nbd.host_is_dhcp, net, server, sizeof(server));
+	const struct nbd_want want = {
+		.conns = 1,
+		.io_timeout = r->nbd_timeout ? r->nbd_timeout : NBD_REQUEST_TIMEOUT_S,
+		.read_only = !cfg->root_rw,
+		.wait_s = cfg->timeout,
+	};
 	const char *fstype = r->fstype[0] ? r->fstype : cfg->rootfstype;
 	const char *opts = r->mountopts[0] ? r->mountopts : cfg->rootflags;
 
-	if (!host)
+	if (nbd_target_open(dev, &r->nbd, &want, net, "root=nbd") < 0)
 		return -1;
-	if (dev->index < 0) {
-		memset(dev, 0, sizeof(*dev));
-		dev->index = -1;
-		snprintf(dev->host, sizeof(dev->host), "%s", host);
-		dev->host_is_dhcp = r->nbd.host_is_dhcp;
-		snprintf(dev->ifname, sizeof(dev->ifname), "%s", net->ifname);
-		dev->port = r->nbd.port;
-		dev->conns = 1;
-		dev->read_only = !cfg->root_rw;
-		dev->io_timeout = r->nbd_timeout ? r->nbd_timeout : NBD_REQUEST_TIMEOUT_S;
-		if (template_expand(r->nbd.export_name, &vars, dev->export_name,
-				    sizeof(dev->export_name)) < 0) {
-			err("root=nbd: export '%s' cannot be expanded (needs ${mac}, ${ip} or ${hostname} this node does not have)",
-			    r->nbd.export_name);
-			return -1;
-		}
-		if (nbd_attach(dev, cfg->timeout) < 0) {
-			dev->index = -1;
-			return -1;
-		}
-	}
 	return mount_device(dev->path, fstype, root_flags(cfg), opts[0] ? opts : NULL);
 }
 
@@ -128,9 +95,9 @@ static int mount_nbd(const struct netswap_config *cfg, const struct root_spec *r
 static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r,
 		     const struct net_state *net)
 {
-	char server[HOST_LEN], source[HOST_LEN + NAME_LEN + 4], opts[NAME_LEN + 96];
-	const char *host = server_of(r->nfs_server, !strcmp(r->nfs_server, "dhcp"), net, server,
-				     sizeof(server));
+	char server[IPV4_TEXT_LEN], source[HOST_LEN + NAME_LEN + 4], opts[NAME_LEN + 96];
+	const char *host = net_server_of(net, r->nfs_server, !strcmp(r->nfs_server, "dhcp"),
+					 "root=nfs", server);
 	const char *user = r->nfs_options[0] ? r->nfs_options : cfg->rootflags;
 	bool v4_only = strstr(user, "vers=4") || strstr(user, "nfsvers=4");
 	bool v3_only = strstr(user, "vers=3") || strstr(user, "nfsvers=3");
