@@ -134,33 +134,6 @@ bool parse_int_range(const char *s, long min, long max, int *out)
 	return true;
 }
 
-/* Dotted quad, decimal parts 0-255 of 1-3 digits (the kernel's in_aton
- * reads leading zeros as decimal too). */
-bool parse_ipv4(const char *s, struct in_addr *out)
-{
-	uint32_t a = 0;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned v = 0;
-		int n = 0;
-
-		while (*s >= '0' && *s <= '9') {
-			if (++n > 3)
-				return false;
-			v = v * 10 + (unsigned)(*s++ - '0');
-		}
-		if (n == 0 || v > 255)
-			return false;
-		a = a << 8 | v;
-		if (i < 3 && *s++ != '.')
-			return false;
-	}
-	if (*s)
-		return false;
-	out->s_addr = htonl(a);
-	return true;
-}
-
 /* Copies src when it fits with its NUL; truncating would change meaning. */
 bool set_str(char *dst, size_t size, const char *src)
 {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "byteorder.h"
 #include "dhcp.h"
 #include "ipudp.h"
@@ -733,49 +734,6 @@ static const struct conf_key conf_keys[] = {
 	{ "LEASETIME",     C_U32,   CONF_LEASE(lease_secs) },
 };
 
-static bool parse_quad(const char *s, struct in_addr *a)
-{
-	uint8_t b[4];
-	unsigned v;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		for (v = 0; *s >= '0' && *s <= '9' && v <= 255; s++)
-			v = v * 10 + (unsigned)(*s - '0');
-		if (v > 255 || *s != (i < 3 ? '.' : '\0'))
-			return false;
-		b[i] = (uint8_t)v;
-		s += i < 3;
-	}
-	memcpy(&a->s_addr, b, 4);
-	return true;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool parse_mac(const char *s, uint8_t mac[6])
-{
-	for (int i = 0; i < 6; i++, s += 3) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
-
-		if (lo < 0 || s[2] != (i < 5 ? ':' : '\0'))
-			return false;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
-
 static bool parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v = 0;
@@ -805,7 +763,7 @@ static bool conf_store(const struct conf_key *k, const char *val, struct dhcp_co
 	case C_DNS:
 		if (!n)
 			return true;
-		if (!parse_quad(val, f))
+		if (!ipv4_parse(val, f))
 			return false;
 		/* IPV4DNS1 alone still counts two: the first may be 0.0.0.0 */
 		if (k->kind == C_DNS) {
@@ -817,7 +775,7 @@ static bool conf_store(const struct conf_key *k, const char *val, struct dhcp_co
 	case C_U32:
 		return parse_u32(val, f);
 	case C_MAC:
-		return parse_mac(val, f);
+		return hwaddr_parse(val, f, 6);
 	case C_PROTO:
 		*(uint8_t *)f = !strcmp(val, "dhcp") ? DHCP_ACK : 0;
 		return !strcmp(val, "dhcp") || !strcmp(val, "none");

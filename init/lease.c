@@ -43,6 +43,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config.h"
 #include "dhcp.h"
 #include "dirent_iter.h"

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "cmdline.h"
 #include "dhcp.h"
 #include "dirent_iter.h"

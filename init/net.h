@@ -9,9 +9,9 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 
+#include "addr.h"
 #include "config.h"
 #include "dhcp.h"
-#include "ipudp.h"
 
 struct net_state {
 	bool up;
