@@ -50,6 +50,7 @@
 #include "ipudp.h"
 #include "lease.h"
 #include "helper.h"
+#include "kfile.h"
 #include "log.h"
 #include "net.h"
 #include "netlink.h"
@@ -386,8 +387,6 @@ static int read_conf(struct lease_keeper *k, const char *ifname)
 {
 	struct conf_pick pick = { ifname, "" };
 	char text[2048], why[160];
-	ssize_t n;
-	int fd;
 
 	dir_each(k->dirfd, pick_conf, &pick);
 	if (!pick.name[0]) {
@@ -395,11 +394,7 @@ static int read_conf(struct lease_keeper *k, const char *ifname)
 		    ifname ? ifname : "<if>");
 		return -1;
 	}
-	fd = openat(k->dirfd, pick.name, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
-	if (fd >= 0)
-		close(fd);
-	text[n > 0 ? n : 0] = '\0';
+	kfile_read(k->dirfd, pick.name, text, sizeof(text));
 	if (dhcp_conf_parse(text, &k->c, why, sizeof(why)) < 0) {
 		err("lease: %s/%s: %s", NETSWAP_RUN_DIR, pick.name, why);
 		return -1;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "kfile.h"
 
 static int log_fd = 2;
 static int log_debug_on;
@@ -42,27 +43,19 @@ void log_use_fd(int fd)
  * setting back (log_unlimit's return value) before the pivot. */
 int log_unlimit(char *saved, int cap)
 {
-	int fd = open(DEVKMSG, O_RDWR | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, saved, (size_t)cap - 1);
+	ssize_t n = kfile_read(AT_FDCWD, DEVKMSG, saved, (size_t)cap);
 
-	saved[n > 0 ? n : 0] = '\0';
-	/* At offset 0: a sysctl ignores a write past the value it was read up
-	 * to (kernel.sysctl_writes_strict, on by default). */
-	if (fd >= 0) {
-		(void)!pwrite(fd, "on\n", 3, 0);
-		close(fd);
-	}
+	/* A write of its own, at offset 0: a sysctl ignores a write past the
+	 * value it was read up to (kernel.sysctl_writes_strict, on by default). */
+	if (n >= 0)
+		kfile_write(AT_FDCWD, DEVKMSG, "on\n", 3);
 	return n > 0 ? 0 : -1;
 }
 
 void log_restore_limit(const char *saved)
 {
-	int fd = saved[0] ? open(DEVKMSG, O_WRONLY | O_CLOEXEC) : -1;
-
-	if (fd >= 0) {
-		(void)!write(fd, saved, strlen(saved));
-		close(fd);
-	}
+	if (saved[0])
+		kfile_write(AT_FDCWD, DEVKMSG, saved, strlen(saved));
 }
 
 void log_set_debug(int on)

@@ -24,6 +24,7 @@
 
 #include "cmdline.h"
 #include "config.h"
+#include "kfile.h"
 #include "lease.h"
 #include "log.h"
 #include "nbd.h"
@@ -155,17 +156,6 @@ static void on_failure(struct boot *b, const char *step)
 	wait_seconds(delay);
 }
 
-static int read_cmdline(char *buf, size_t cap)
-{
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return n > 0 ? 0 : -1;
-}
-
 /* 0 when the command line holds no error; warnings are logged either way. */
 static int parse_cmdline(struct boot *b)
 {
@@ -173,7 +163,7 @@ static int parse_cmdline(struct boot *b)
 	struct cmdline_error errs[MAX_ERRORS];
 	int nerr;
 
-	read_cmdline(text, sizeof(text));
+	kfile_read(AT_FDCWD, "/proc/cmdline", text, sizeof(text));
 	nerr = cmdline_parse(text, &b->cfg, errs, MAX_ERRORS);
 	for (int i = 0; i < MAX_ERRORS && errs[i].key[0]; i++) {
 		cmdline_error_format(&errs[i], line, sizeof(line));

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "keeper.h"
+#include "kfile.h"
 #include "helper.h"
 #include "log.h"
 #include "nbd.h"
@@ -382,18 +383,15 @@ static int genl_connect(struct nbd_device *dev, int nfds)
 static void honour_max_block(const struct nbd_device *dev)
 {
 	char path[64], val[16];
-	int fd, n;
+	int n, rc;
 
 	if (!dev->exp.block_sizes_advertised || dev->exp.max_block >= (1u << 30))
 		return;
 	snprintf(path, sizeof(path), "/sys/block/nbd%d/queue/max_sectors_kb", dev->index);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
 	n = snprintf(val, sizeof(val), "%u", dev->exp.max_block / 1024 ? dev->exp.max_block / 1024 : 1);
-	if (write(fd, val, (size_t)n) < 0)
-		debug("nbd%d: max_sectors_kb=%s not taken: %s", dev->index, val, strerror(errno));
-	close(fd);
+	rc = kfile_write(AT_FDCWD, path, val, (size_t)n);
+	if (rc < 0)
+		debug("nbd%d: max_sectors_kb=%s not taken: %s", dev->index, val, strerror(-rc));
 }
 
 /* Connects dev->conns sockets, negotiates, hands them to the kernel.
@@ -508,15 +506,11 @@ static int keeper_resolve(void *ctx, struct nbd_device *dev)
 	const struct keeper_nl *k = ctx;
 	char path[64], text[2048], host[HOST_LEN];
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "net-%s.conf", dev->ifname);
-	fd = openat(k->rundir, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[n > 0 ? n : 0] = '\0';
+	n = kfile_read(k->rundir, path, text, sizeof(text));
+	if (n < 0)
+		return (int)n;
 	if (keeper_lease_server(text, host, sizeof(host)) < 0)
 		return -ENOENT;
 	if (strcmp(host, dev->host) != 0) {
@@ -700,17 +694,11 @@ static void keeper_become(char **argv)
 static int write_state(const struct nbd_device *devs, int n)
 {
 	char text[MAX_NBD_DEVICES * (HOST_LEN + NAME_LEN + 80)];
-	int len = keeper_state_format(devs, n, text, sizeof(text)), fd, rc = 0;
+	int len = keeper_state_format(devs, n, text, sizeof(text));
 
 	if (len < 0)
 		return -ENAMETOOLONG;
-	fd = open(RUN_DIR "/" KEEPER_STATE_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, (size_t)len) != len)
-		rc = -EIO;
-	close(fd);
-	return rc;
+	return kfile_write(AT_FDCWD, RUN_DIR "/" KEEPER_STATE_FILE, text, (size_t)len);
 }
 
 /* The keeper started by the init tells it on this fd that it holds its
@@ -779,28 +767,21 @@ static int keeper_lock(int rundir)
 static void spare_from_sendsigs(void)
 {
 	char pid[16];
-	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid()), fd;
+	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 
 	mkdir("/run/sendsigs.omit.d", 0755);
-	fd = open("/run/sendsigs.omit.d/netswap-keeper", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		(void)!write(fd, pid, (size_t)n);
-		close(fd);
-	}
+	kfile_write(AT_FDCWD, "/run/sendsigs.omit.d/netswap-keeper", pid, (size_t)n);
 }
 
 static int read_state(int rundir, struct keeper *k)
 {
 	struct nbd_device devs[MAX_NBD_DEVICES];
 	char text[MAX_NBD_DEVICES * (HOST_LEN + NAME_LEN + 80)];
-	int fd = openat(rundir, KEEPER_STATE_FILE, O_RDONLY | O_CLOEXEC), n;
-	ssize_t len;
+	ssize_t len = kfile_read(rundir, KEEPER_STATE_FILE, text, sizeof(text));
+	int n;
 
-	if (fd < 0)
-		return -errno;
-	len = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[len > 0 ? len : 0] = '\0';
+	if (len < 0)
+		return (int)len;
 	n = keeper_state_parse(text, devs, MAX_NBD_DEVICES);
 	if (n <= 0) {
 		err("keeper: %s/%s line %d is not 'nbd<index> <host> <port> <conns> <timeout> <size> ro|rw dhcp|fixed <ifname>|- <export>'",

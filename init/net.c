@@ -24,6 +24,7 @@
 #include "cmdline.h"
 #include "dhcp.h"
 #include "dirent_iter.h"
+#include "kfile.h"
 #include "ipudp.h"
 #include "log.h"
 #include "net.h"
@@ -76,14 +77,9 @@ static int read_sys(const char *ifname, const char *attr, char *buf, size_t cap)
 {
 	char path[96];
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, cap - 1);
-	close(fd);
+	n = kfile_read(AT_FDCWD, path, buf, cap);
 	if (n < 0)
 		return -1;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
@@ -312,19 +308,14 @@ int net_conf_write(int dirfd, const char *ifname, const uint8_t mac[6], const ch
 		   const struct dhcp_lease *l)
 {
 	char path[40], tmp[48], text[2048];
-	int len, fd, rc = 0;
+	int len, rc;
 
 	len = dhcp_lease_format(l, ifname, mac, bootif, text, sizeof(text));
 	if (len <= 0)
 		return len < 0 ? len : -EINVAL;
 	snprintf(path, sizeof(path), "net-%s.conf", ifname);
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", path);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, (size_t)len) != len)
-		rc = -EIO;
-	close(fd);
+	rc = kfile_write(dirfd, tmp, text, (size_t)len);
 	if (!rc && renameat(dirfd, tmp, dirfd, path) < 0)
 		rc = -errno;
 	if (rc)

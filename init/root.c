@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "kfile.h"
 #include "log.h"
 #include "root.h"
 
@@ -25,16 +26,9 @@ static unsigned long root_flags(const struct netswap_config *cfg)
 static bool kernel_has_fs(const char *fstype)
 {
 	char buf[4096], needle[40];
-	ssize_t n;
-	int fd = open("/proc/filesystems", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (kfile_read(AT_FDCWD, "/proc/filesystems", buf, sizeof(buf)) <= 0)
 		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
 	snprintf(needle, sizeof(needle), "\t%s\n", fstype);
 	return strstr(buf, needle) != NULL;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "kfile.h"
 #include "nbd.h"
 #include "swap.h"
 
@@ -221,12 +222,8 @@ static int swap_decrypt(const char *name)
 
 static void sysctl_write(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || write(fd, value, strlen(value)) < 0)
+	if (kfile_write(AT_FDCWD, path, value, strlen(value)) < 0)
 		warn("cannot set %s to %s", path, value);
-	if (fd >= 0)
-		close(fd);
 }
 
 static void swap_tune_vm(void)
