@@ -3,12 +3,13 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "fmt.h"
 
 const char *ipv4_text(struct in_addr a, char buf[IPV4_TEXT_LEN])
 {
 	const uint8_t *b = (const uint8_t *)&a.s_addr;
 
-	snprintf(buf, IPV4_TEXT_LEN, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	bufprint(buf, IPV4_TEXT_LEN, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
 	return buf;
 }
 

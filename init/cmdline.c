@@ -8,6 +8,7 @@
  * Documentation/admin-guide/nfs/nfsroot.rst).
  */
 #include "cmdline_args.h"
+#include "fmt.h"
 #include "template.h"
 
 #include <arpa/inet.h>
@@ -64,10 +65,10 @@ static void vreport(const struct arg_ctx *a, bool warning, const char *fmt, va_l
 	copy_clipped(e->value, sizeof(e->value), a->value, a->value_len);
 	x = e->expected;
 	size = sizeof(e->expected);
-	rc = vsnprintf(x, size, fmt, ap);
+	rc = vbufprint(x, size, fmt, ap);
 	n = rc < 0 ? 0 : (size_t)rc;
 	if (a->form && n < size - 1) {
-		rc = snprintf(x + n, size - n, " (form: %s)", a->form);
+		rc = bufprint(x + n, size - n, " (form: %s)", a->form);
 		n += rc < 0 ? 0 : (size_t)rc;
 		if (n >= size)
 			memcpy(x + size - 5, "...)", 5);
@@ -474,7 +475,7 @@ void cmdline_error_format(const struct cmdline_error *e, char *buf, size_t len)
 	if (!buf || len == 0)
 		return;
 	if (e->value[0])
-		snprintf(buf, len, "%s=%s: %s", e->key, e->value, e->expected);
+		bufprint(buf, len, "%s=%s: %s", e->key, e->value, e->expected);
 	else
-		snprintf(buf, len, "%s: %s", e->key, e->expected);
+		bufprint(buf, len, "%s: %s", e->key, e->expected);
 }

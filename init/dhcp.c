@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "byteorder.h"
 #include "dhcp.h"
+#include "fmt.h"
 #include "ipudp.h"
 #include "msgbuf.h"
 
@@ -287,7 +288,7 @@ static int opt_string(const struct opt_handler *h, const struct opt_value *v,
 
 	if (n <= sizeof v->data)
 		n = strip_trailing_nuls(v->data, n);
-	snprintf(what, sizeof what, "option %u (%s)", h->code, h->name);
+	bufprint(what, sizeof what, "option %u (%s)", h->code, h->name);
 	if (check_string(what, v->data, n, h->size, e) < 0)
 		return -1;
 	memcpy(dst, v->data, n);
@@ -651,9 +652,9 @@ int dhcp_lease_format(const struct dhcp_lease *l, const char *ifname, const uint
 	if (cap == 0)
 		return -ENOSPC;
 	buf[0] = 0;
-	snprintf(mac_s, sizeof mac_s, "%02x:%02x:%02x:%02x:%02x:%02x",
+	bufprint(mac_s, sizeof mac_s, "%02x:%02x:%02x:%02x:%02x:%02x",
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-	snprintf(num, sizeof num, "%u", l->lease_secs);
+	bufprint(num, sizeof num, "%u", l->lease_secs);
 	out_kv(&o, "DEVICE", ifname);
 	out_kv(&o, "MAC", mac_s);
 	out_kv(&o, "BOOTIF", bootif ? bootif : "");

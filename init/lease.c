@@ -47,6 +47,7 @@
 #include "config.h"
 #include "dhcp.h"
 #include "dirent_iter.h"
+#include "fmt.h"
 #include "ipudp.h"
 #include "lease.h"
 #include "helper.h"
@@ -355,9 +356,9 @@ int lease_start(const struct net_state *st, char *argv0)
 			close(fd);
 	log_use_fd(kmsg);
 	companion_harden(argv0, LEASE_NAME);
-	snprintf(k.c.ifname, sizeof(k.c.ifname), "%s", st->ifname);
+	bufprint(k.c.ifname, sizeof(k.c.ifname), "%s", st->ifname);
 	memcpy(k.c.mac, st->mac, 6);
-	snprintf(k.c.bootif, sizeof(k.c.bootif), "%s", st->bootif);
+	bufprint(k.c.bootif, sizeof(k.c.bootif), "%s", st->bootif);
 	k.c.lease = st->lease;
 	k.ifindex = st->ifindex;
 	k.fd = -1;
@@ -379,7 +380,7 @@ static void pick_conf(const char *name, void *ctx)
 		return;
 	if (p->want && (n - 9 != strlen(p->want) || strncmp(name + 4, p->want, n - 9)))
 		return;
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	bufprint(p->name, sizeof(p->name), "%s", name);
 }
 
 /* The lease as the init left it in net-<if>.conf; -1 after saying why. */
@@ -419,13 +420,13 @@ int lease_main(int argc, char **argv)
 	k.dirfd = open(NETSWAP_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	k.fd = -1;
 	if (k.dirfd < 0 || read_conf(&k, argc > 2 ? argv[2] : NULL) < 0) {
-		fprintf(stderr, "netswap lease: nothing to keep; see dmesg\n");
+		log_stderr("netswap lease: nothing to keep; see dmesg\n");
 		return 1;
 	}
 	/* Only one client may hold port 68: refuse before detaching. */
 	if (!have_socket(&k)) {
-		fprintf(stderr, "netswap lease: port 68 on %s is taken (a lease companion or another DHCP client runs)\n",
-			k.c.ifname);
+		log_stderr("netswap lease: port 68 on %s is taken (a lease companion or another DHCP client runs)\n",
+			   k.c.ifname);
 		return 1;
 	}
 	companion_harden(argv[0], LEASE_NAME);

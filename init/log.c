@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "kfile.h"
 
@@ -72,10 +73,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (level == LOG_DEBUG && !log_debug_on)
 		return;
 	/* Debug lines are logged at info level so the console shows them. */
-	n = snprintf(line, sizeof(line), "<%d>netswap: ",
+	n = bufprint(line, sizeof(line), "<%d>netswap: ",
 		     level == LOG_DEBUG ? LOG_INFO : (int)level);
 	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	n += vbufprint(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
 	if (n >= (int)sizeof(line) - 1)
 		n = sizeof(line) - 2;
@@ -86,6 +87,18 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		(void)!write(log_fd, line + 3, (size_t)n - 3);
 	else
 		(void)!write(log_fd, line, (size_t)n);
+}
+
+void log_stderr(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vbufprint(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	(void)!write(2, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 long log_uptime_ms(void)

@@ -266,8 +266,8 @@ static int run_mode(int argc, char **argv)
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(argv[1], modes[i].name) == 0)
 			return modes[i].run(argc, argv);
-	fprintf(stderr, "netswap init: must run as PID 1 of an initramfs, or as '%s keeper' (restarts the NBD keeper)"
-		" or '%s lease [<if>]' (restarts the lease companion)\n", argv[0], argv[0]);
+	log_stderr("netswap init: must run as PID 1 of an initramfs, or as '%s keeper' (restarts the NBD keeper)"
+		   " or '%s lease [<if>]' (restarts the lease companion)\n", argv[0], argv[0]);
 	return 2;
 }
 

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "fmt.h"
 #include "msgbuf.h"
 
 int msg_say(const struct msgbuf *m, int ret, const char *fmt, ...)
@@ -10,7 +11,7 @@ int msg_say(const struct msgbuf *m, int ret, const char *fmt, ...)
 
 	if (m->buf && m->cap) {
 		va_start(ap, fmt);
-		vsnprintf(m->buf, m->cap, fmt, ap);
+		vbufprint(m->buf, m->cap, fmt, ap);
 		va_end(ap);
 	}
 	return ret;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "keeper.h"
 #include "kfile.h"
 #include "helper.h"
@@ -334,7 +335,7 @@ static uint32_t kernel_block_size(const struct nbd_export *e)
  * moved is still the same backend. */
 static void backend_id(const struct nbd_device *dev, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "netswap:%s", dev->export_name);
+	bufprint(buf, cap, "netswap:%s", dev->export_name);
 }
 
 static int genl_connect(struct nbd_device *dev, int nfds)
@@ -387,8 +388,8 @@ static void honour_max_block(const struct nbd_device *dev)
 
 	if (!dev->exp.block_sizes_advertised || dev->exp.max_block >= (1u << 30))
 		return;
-	snprintf(path, sizeof(path), "/sys/block/nbd%d/queue/max_sectors_kb", dev->index);
-	n = snprintf(val, sizeof(val), "%u", dev->exp.max_block / 1024 ? dev->exp.max_block / 1024 : 1);
+	bufprint(path, sizeof(path), "/sys/block/nbd%d/queue/max_sectors_kb", dev->index);
+	n = bufprint(val, sizeof(val), "%u", dev->exp.max_block / 1024 ? dev->exp.max_block / 1024 : 1);
 	rc = kfile_write(AT_FDCWD, path, val, (size_t)n);
 	if (rc < 0)
 		debug("nbd%d: max_sectors_kb=%s not taken: %s", dev->index, val, strerror(-rc));
@@ -434,7 +435,7 @@ static int nbd_attach(struct nbd_device *dev, int wait_s)
 		    strerror(-rc));
 	if (rc < 0)
 		goto fail;
-	snprintf(dev->path, sizeof(dev->path), "/dev/nbd%d", dev->index);
+	bufprint(dev->path, sizeof(dev->path), "/dev/nbd%d", dev->index);
 	honour_max_block(dev);
 	info("%s: %s:%u export '%s', %llu MiB, %d connection(s)%s", dev->path, dev->host,
 	     dev->port, dev->export_name, (unsigned long long)(dev->exp.size >> 20), dev->conns,
@@ -461,9 +462,9 @@ int nbd_target_open(struct nbd_device *dev, const struct nbd_target *t,
 		return -1;
 	memset(dev, 0, sizeof(*dev));
 	dev->index = -1;
-	snprintf(dev->host, sizeof(dev->host), "%s", host);
+	bufprint(dev->host, sizeof(dev->host), "%s", host);
 	dev->host_is_dhcp = t->host_is_dhcp;
-	snprintf(dev->ifname, sizeof(dev->ifname), "%s", net->ifname);
+	bufprint(dev->ifname, sizeof(dev->ifname), "%s", net->ifname);
 	dev->port = t->port;
 	dev->conns = want->conns;
 	dev->io_timeout = want->io_timeout;
@@ -507,7 +508,7 @@ static int keeper_resolve(void *ctx, struct nbd_device *dev)
 	char path[64], text[2048], host[HOST_LEN];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "net-%s.conf", dev->ifname);
+	bufprint(path, sizeof(path), "net-%s.conf", dev->ifname);
 	n = kfile_read(k->rundir, path, text, sizeof(text));
 	if (n < 0)
 		return (int)n;
@@ -516,7 +517,7 @@ static int keeper_resolve(void *ctx, struct nbd_device *dev)
 	if (strcmp(host, dev->host) != 0) {
 		notice("keeper: %s: server 'dhcp' is now %s (was %s), from %s/%s", dev->path, host,
 		       dev->host, RUN_DIR, path);
-		snprintf(dev->host, sizeof(dev->host), "%s", host);
+		bufprint(dev->host, sizeof(dev->host), "%s", host);
 	}
 	return 0;
 }
@@ -757,7 +758,7 @@ static int keeper_lock(int rundir)
 		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 			;
 	}
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	n = bufprint(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
 		warn("keeper: cannot write its PID to %s/keeper.lock", RUN_DIR);
 	return fd;
@@ -767,7 +768,7 @@ static int keeper_lock(int rundir)
 static void spare_from_sendsigs(void)
 {
 	char pid[16];
-	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	int n = bufprint(pid, sizeof(pid), "%d\n", (int)getpid());
 
 	mkdir("/run/sendsigs.omit.d", 0755);
 	kfile_write(AT_FDCWD, "/run/sendsigs.omit.d/netswap-keeper", pid, (size_t)n);
@@ -801,8 +802,8 @@ int nbd_keeper_main(int argc, char **argv)
 
 	log_open();
 	if (rundir < 0 || (rc = read_state(rundir, &k)) < 0) {
-		fprintf(stderr, "netswap keeper: no device list in %s/%s: %s\n", RUN_DIR,
-			KEEPER_STATE_FILE, strerror(rundir < 0 ? errno : -rc));
+		log_stderr("netswap keeper: no device list in %s/%s: %s\n", RUN_DIR,
+			   KEEPER_STATE_FILE, strerror(rundir < 0 ? errno : -rc));
 		return 1;
 	}
 	/* '@' first: systemd's shutdown leaves such processes alone, so swap

@@ -24,6 +24,7 @@
 #include "cmdline.h"
 #include "dhcp.h"
 #include "dirent_iter.h"
+#include "fmt.h"
 #include "kfile.h"
 #include "ipudp.h"
 #include "log.h"
@@ -78,7 +79,7 @@ static int read_sys(const char *ifname, const char *attr, char *buf, size_t cap)
 	char path[96];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	bufprint(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
 	n = kfile_read(AT_FDCWD, path, buf, cap);
 	if (n < 0)
 		return -1;
@@ -299,7 +300,7 @@ static void state_from_iface(struct net_state *st, const struct netswap_config *
 	memcpy(st->mac, ifc->mac, 6);
 	template_format_mac(ifc->mac, st->mac_text);
 	if (cfg->have_bootif)
-		snprintf(st->bootif, sizeof(st->bootif), "01-%s", st->mac_text);
+		bufprint(st->bootif, sizeof(st->bootif), "01-%s", st->mac_text);
 }
 
 /* /run/netswap/net-<if>.conf: what the real root needs to know of the
@@ -313,8 +314,8 @@ int net_conf_write(int dirfd, const char *ifname, const uint8_t mac[6], const ch
 	len = dhcp_lease_format(l, ifname, mac, bootif, text, sizeof(text));
 	if (len <= 0)
 		return len < 0 ? len : -EINVAL;
-	snprintf(path, sizeof(path), "net-%s.conf", ifname);
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", path);
+	bufprint(path, sizeof(path), "net-%s.conf", ifname);
+	bufprint(tmp, sizeof(tmp), ".%s.tmp", path);
 	rc = kfile_write(dirfd, tmp, text, (size_t)len);
 	if (!rc && renameat(dirfd, tmp, dirfd, path) < 0)
 		rc = -errno;
@@ -525,8 +526,8 @@ static void state_from_lease(struct net_state *st, const struct dhcp_lease *l)
 	/* next-server when the server names one (PXE setups point it at the
 	 * storage server), else the DHCP server itself */
 	st->server = l->siaddr.s_addr ? l->siaddr : l->server_id;
-	snprintf(st->hostname, sizeof(st->hostname), "%s", l->hostname);
-	snprintf(st->root_path, sizeof(st->root_path), "%s", l->root_path);
+	bufprint(st->hostname, sizeof(st->hostname), "%s", l->hostname);
+	bufprint(st->root_path, sizeof(st->root_path), "%s", l->root_path);
 }
 
 int net_dhcp_exchange(const struct netswap_config *cfg, struct iface *ifs, int n,
@@ -588,7 +589,7 @@ static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs,
 	state_from_iface(st, cfg, &ifs[won]);
 	state_from_lease(st, &lease);
 	if (cfg->ip.hostname[0])
-		snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
+		bufprint(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
 	if (apply_config(nl, st, ifs[won].index, RTPROT_DHCP) < 0)
 		return -1;
 	write_state_file(st, &lease);
@@ -611,7 +612,7 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 	st->netmask = cfg->ip.netmask;
 	st->gateway = cfg->ip.gateway;
 	st->server = cfg->ip.server;
-	snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
+	bufprint(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
 	if (apply_config(nl, st, ifs[pick].index, RTPROT_BOOT) < 0)
 		return -1;
 	memset(&l, 0, sizeof(l));
@@ -622,7 +623,7 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 	l.dns[0] = cfg->ip.dns[0];
 	l.dns[1] = cfg->ip.dns[1];
 	l.ndns = !!cfg->ip.dns[0].s_addr + !!cfg->ip.dns[1].s_addr;
-	snprintf(l.hostname, sizeof(l.hostname), "%s", st->hostname);
+	bufprint(l.hostname, sizeof(l.hostname), "%s", st->hostname);
 	write_state_file(st, &l);
 	info("%s: static address %s/%d, gateway %s", st->ifname, st->ip_text,
 	     prefix_len(st->netmask), st->gateway.s_addr ? ipv4_text(st->gateway, gw) : "none");

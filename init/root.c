@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "fmt.h"
 #include "kfile.h"
 #include "log.h"
 #include "root.h"
@@ -29,7 +30,7 @@ static bool kernel_has_fs(const char *fstype)
 
 	if (kfile_read(AT_FDCWD, "/proc/filesystems", buf, sizeof(buf)) <= 0)
 		return true;
-	snprintf(needle, sizeof(needle), "\t%s\n", fstype);
+	bufprint(needle, sizeof(needle), "\t%s\n", fstype);
 	return strstr(buf, needle) != NULL;
 }
 
@@ -99,9 +100,9 @@ static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r
 
 	if (!host)
 		return -1;
-	snprintf(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", host, r->nfs_path);
+	bufprint(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", host, r->nfs_path);
 	if (!v3_only) {
-		snprintf(opts, sizeof(opts), "addr=%s%s%s%s", host, v4_only ? "" : ",vers=4",
+		bufprint(opts, sizeof(opts), "addr=%s%s%s%s", host, v4_only ? "" : ",vers=4",
 			 user[0] ? "," : "", user);
 		if (mount(source, NEWROOT, "nfs4", root_flags(cfg), opts) == 0)
 			return 0;
@@ -111,7 +112,7 @@ static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r
 		}
 		info("root: NFSv4 mount of %s failed (%s), trying NFSv3", source, strerror(errno));
 	}
-	snprintf(opts, sizeof(opts), "addr=%s,nolock%s%s%s", host, v3_only ? "" : ",vers=3",
+	bufprint(opts, sizeof(opts), "addr=%s,nolock%s%s%s", host, v3_only ? "" : ",vers=3",
 		 user[0] ? "," : "", user);
 	if (mount(source, NEWROOT, "nfs", root_flags(cfg), opts) == 0)
 		return 0;

@@ -15,6 +15,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "kfile.h"
 #include "nbd.h"
@@ -116,7 +117,7 @@ static void dm_init(struct dm_request *r, const char *name)
 	r->io.version[2] = 0;
 	r->io.data_size = sizeof(*r);
 	r->io.data_start = sizeof(struct dm_ioctl);
-	snprintf(r->io.name, sizeof(r->io.name), "%s", name);
+	bufprint(r->io.name, sizeof(r->io.name), "%s", name);
 }
 
 static void hex(char *out, const uint8_t *in, size_t len)
@@ -184,8 +185,8 @@ static int swap_encrypt(const char *path, const char *name, uint64_t bytes, char
 	t = (struct dm_target_spec *)r.data;
 	t->sector_start = 0;
 	t->length = bytes / 512;
-	snprintf(t->target_type, sizeof(t->target_type), "crypt");
-	snprintf((char *)(t + 1), sizeof(r.data) - sizeof(*t), "aes-xts-plain64 %s 0 %s 0",
+	bufprint(t->target_type, sizeof(t->target_type), "crypt");
+	bufprint((char *)(t + 1), sizeof(r.data) - sizeof(*t), "aes-xts-plain64 %s 0 %s 0",
 		 keyhex, path);
 	t->next = 0;
 	if (ioctl(ctl, DM_TABLE_LOAD, &r) < 0) {
@@ -197,7 +198,7 @@ static int swap_encrypt(const char *path, const char *name, uint64_t bytes, char
 		rc = -errno;
 		goto out;
 	}
-	snprintf(out, cap, "/dev/dm-%u", dev_minor);
+	bufprint(out, cap, "/dev/dm-%u", dev_minor);
 out:
 	if (rc < 0)
 		dm_remove(ctl, name);
@@ -244,7 +245,7 @@ static void swap_tune_vm(void)
 		reserve_kb = 2048;
 	if (reserve_kb > 65536)
 		reserve_kb = 65536;
-	snprintf(value, sizeof(value), "%lu", reserve_kb);
+	bufprint(value, sizeof(value), "%lu", reserve_kb);
 	sysctl_write("/proc/sys/vm/min_free_kbytes", value);
 	/* vm.page-cluster stays at the kernel's 3. Its readahead pages go
 	 * out as separate page-sized requests that the server answers in
@@ -272,7 +273,7 @@ static int swap_one(const struct netswap_config *cfg, const struct net_state *ne
 		return -1;
 	if (!s->encrypt)
 		return swap_enable(dev->path, dev->exp.size, s->prio);
-	snprintf(name, sizeof(name), "netswap-swap%d", i);
+	bufprint(name, sizeof(name), "netswap-swap%d", i);
 	rc = swap_encrypt(dev->path, name, dev->exp.size, mapped, sizeof(mapped));
 	if (rc < 0) {
 		err("%s: encrypt: cannot set up dm-crypt: %s", dev->path, strerror(-rc));

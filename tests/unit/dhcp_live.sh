@@ -3,7 +3,7 @@
 #
 # Not a unit test: it needs root, network namespaces and dnsmasq (apt-get
 # install dnsmasq-base; ethtool optional).  A veth pair joins a server namespace (dnsmasq) and a client
-# namespace, where a small client built from init/dhcp.c (and ipudp.c, addr.c, msgbuf.c)
+# namespace, where a small client built from init/dhcp.c (and ipudp.c, addr.c, msgbuf.c, fmt.c)
 # sends our DISCOVER and REQUEST over an AF_PACKET SOCK_DGRAM socket, as the
 # init does, and prints the state file it would write.  Passes when dnsmasq
 # ACKs the reserved address and logged our vendor class and hostname.
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 }
 EOF
 $CC -std=gnu11 -Wall -Wextra -Werror -I"$ROOT/init" -o "$TMP/client" "$TMP/client.c" \
-	"$ROOT/init/dhcp.c" "$ROOT/init/ipudp.c" "$ROOT/init/addr.c" "$ROOT/init/msgbuf.c"
+	"$ROOT/init/dhcp.c" "$ROOT/init/ipudp.c" "$ROOT/init/addr.c" "$ROOT/init/msgbuf.c" "$ROOT/init/fmt.c"
 
 ns_veth_up "$SRV" "$CLI" vcli "$MAC"
 if [ "$OFFLOAD" = txoff ]; then
