@@ -24,7 +24,7 @@ struct nbd_device {
 	int conns;
 	int io_timeout;              /* seconds: the request timeout T (nbd.c) */
 	bool read_only;
-	/* filled by nbd_attach */
+	/* filled by nbd_target_open */
 	int index;                   /* /dev/nbd<index> */
 	char path[24];
 	struct nbd_export exp;
