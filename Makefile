@@ -11,7 +11,7 @@ export NETSWAP_CACHE := $(CACHE)
 INIT_SRCS := $(sort $(wildcard init/*.c))
 INIT_HDRS := $(wildcard init/*.h)
 # Pure modules: no system calls, tested and fuzzed on the host.
-PURE_SRCS := init/cmdline.c init/cmdline_nbd.c init/cmdline_ip.c init/template.c init/dhcp.c init/ipudp.c init/nbd_proto.c
+PURE_SRCS := init/fmt.c init/addr.c init/msgbuf.c init/cmdline.c init/cmdline_nbd.c init/cmdline_ip.c init/template.c init/dhcp.c init/ipudp.c init/nbd_proto.c
 
 WARN      := -std=gnu11 -Wall -Wextra -Werror
 # musl has no _FORTIFY_SOURCE; the host builds of the same code use it.
@@ -104,15 +104,18 @@ shell: deps kernel initramfs testroot
 # ---- tests ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
 # Which init sources each unit test links, beside its own module.
-DEPS_test_cmdline := init/cmdline.c init/cmdline_nbd.c init/cmdline_ip.c init/template.c
-DEPS_test_template := init/template.c
-DEPS_test_dhcp := init/dhcp.c init/ipudp.c
-DEPS_test_net := init/net.c init/dhcp.c init/ipudp.c init/log.c init/netlink.c init/template.c \
+DEPS_test_cmdline := init/fmt.c init/cmdline.c init/cmdline_nbd.c init/cmdline_ip.c init/template.c init/addr.c
+DEPS_test_template := init/fmt.c init/template.c
+DEPS_test_dhcp := init/fmt.c init/dhcp.c init/ipudp.c init/addr.c init/msgbuf.c
+DEPS_test_addr := init/fmt.c init/addr.c
+DEPS_test_fmt := init/fmt.c
+DEPS_test_net := init/fmt.c init/net.c init/addr.c init/msgbuf.c init/dhcp.c init/ipudp.c init/log.c init/kfile.c init/netlink.c init/template.c \
 	init/cmdline.c init/cmdline_nbd.c init/cmdline_ip.c init/dirent_iter.c
-DEPS_test_ipudp := init/ipudp.c
-DEPS_test_nbd_proto := init/nbd_proto.c
-DEPS_test_swap := init/swap.c init/log.c
-DEPS_test_keeper := init/keeper.c init/log.c init/nbd_proto.c
+DEPS_test_ipudp := init/fmt.c init/ipudp.c
+DEPS_test_nbd_proto := init/fmt.c init/nbd_proto.c init/msgbuf.c
+# swap.c holds the swap step, which opens its devices through nbd.c.
+DEPS_test_swap := init/swap.c init/nbd.c init/keeper.c init/helper.c init/nbd_proto.c $(DEPS_test_net)
+DEPS_test_keeper := init/fmt.c init/keeper.c init/log.c init/kfile.c init/nbd_proto.c init/msgbuf.c
 DEPS_test_hog_pattern := tests/hog/pattern.c
 DEPS_test_hog_latency := tests/hog/latency.c
 

@@ -8,6 +8,7 @@
  * Documentation/admin-guide/nfs/nfsroot.rst).
  */
 #include "cmdline_args.h"
+#include "fmt.h"
 #include "template.h"
 
 #include <arpa/inet.h>
@@ -64,10 +65,10 @@ static void vreport(const struct arg_ctx *a, bool warning, const char *fmt, va_l
 	copy_clipped(e->value, sizeof(e->value), a->value, a->value_len);
 	x = e->expected;
 	size = sizeof(e->expected);
-	rc = vsnprintf(x, size, fmt, ap);
+	rc = vbufprint(x, size, fmt, ap);
 	n = rc < 0 ? 0 : (size_t)rc;
 	if (a->form && n < size - 1) {
-		rc = snprintf(x + n, size - n, " (form: %s)", a->form);
+		rc = bufprint(x + n, size - n, " (form: %s)", a->form);
 		n += rc < 0 ? 0 : (size_t)rc;
 		if (n >= size)
 			memcpy(x + size - 5, "...)", 5);
@@ -131,33 +132,6 @@ bool parse_int_range(const char *s, long min, long max, int *out)
 	if (v < min || v > max)
 		return false;
 	*out = (int)v;
-	return true;
-}
-
-/* Dotted quad, decimal parts 0-255 of 1-3 digits (the kernel's in_aton
- * reads leading zeros as decimal too). */
-bool parse_ipv4(const char *s, struct in_addr *out)
-{
-	uint32_t a = 0;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned v = 0;
-		int n = 0;
-
-		while (*s >= '0' && *s <= '9') {
-			if (++n > 3)
-				return false;
-			v = v * 10 + (unsigned)(*s++ - '0');
-		}
-		if (n == 0 || v > 255)
-			return false;
-		a = a << 8 | v;
-		if (i < 3 && *s++ != '.')
-			return false;
-	}
-	if (*s)
-		return false;
-	out->s_addr = htonl(a);
 	return true;
 }
 
@@ -501,7 +475,7 @@ void cmdline_error_format(const struct cmdline_error *e, char *buf, size_t len)
 	if (!buf || len == 0)
 		return;
 	if (e->value[0])
-		snprintf(buf, len, "%s=%s: %s", e->key, e->value, e->expected);
+		bufprint(buf, len, "%s=%s: %s", e->key, e->value, e->expected);
 	else
-		snprintf(buf, len, "%s: %s", e->key, e->expected);
+		bufprint(buf, len, "%s: %s", e->key, e->expected);
 }

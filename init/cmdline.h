@@ -93,10 +93,6 @@ int cmdline_parse_root_path(const char *root_path, struct root_spec *root,
  * always NUL-terminated when len > 0. */
 void cmdline_error_format(const struct cmdline_error *e, char *buf, size_t len);
 
-/* Reads count hex byte pairs separated by one kind of '-' or ':' (a MAC
- * as BOOTIF= or sysfs write it) and nothing after them. */
-bool hwaddr_parse(const char *s, uint8_t *out, int count);
-
 /* The values cmdline_parse() starts from: DHCP, onfail retry, timeout 30,
  * init /sbin/init, read-only root, no swaps, no root. */
 void cmdline_defaults(struct netswap_config *cfg);

@@ -55,7 +55,6 @@ void arg_warn(const struct arg_ctx *a, const char *fmt, ...);
 
 bool all_digits(const char *s, size_t n);
 bool parse_int_range(const char *s, long min, long max, int *out);
-bool parse_ipv4(const char *s, struct in_addr *out);
 bool set_str(char *dst, size_t size, const char *src);
 int split_fields(char *s, char sep, char **f, int max);
 

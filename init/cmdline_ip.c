@@ -1,5 +1,6 @@
 /* cmdline_ip.c - ip= (the kernel's nfsroot.rst forms and dracut's
  * <device>:dhcp) and BOOTIF= (pxelinux IPAPPEND 2). Pure, as cmdline.c. */
+#include "addr.h"
 #include "cmdline_args.h"
 #include "template.h"
 
@@ -130,7 +131,7 @@ static int set_ip_field(const struct arg_ctx *a, const struct ip_field *fd,
 	case F_NTP:
 		break;
 	}
-	if (!parse_ipv4(s, &addr))
+	if (!ipv4_parse(s, &addr))
 		return arg_fail(a, "bad %s " QFMT ", expected an IPv4 address a.b.c.d", fd->name, QARG(s));
 	if (fd->type == F_NETMASK && !netmask_contiguous(addr))
 		return arg_fail(a, "bad netmask " QFMT ", expected contiguous ones like 255.255.255.0", QARG(s));
@@ -224,38 +225,6 @@ int handle_ip(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
 }
 
 /* ---- BOOTIF= ---------------------------------------------------------- */
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* count hex byte pairs, all separated by the same '-' or ':'. */
-bool hwaddr_parse(const char *s, uint8_t *out, int count)
-{
-	char sep = 0;
-
-	for (int i = 0; i < count; i++) {
-		int hi = hex_value(s[0]), lo = hi < 0 ? -1 : hex_value(s[1]);
-
-		if (lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-		if (i == count - 1)
-			break;
-		if ((*s != '-' && *s != ':') || (sep && *s != sep))
-			return false;
-		sep = *s++;
-	}
-	return *s == '\0';
-}
 
 /* pxelinux IPAPPEND 2 writes the ARP hardware type first: 01 = Ethernet. */
 int handle_bootif(const struct arg_ctx *a, char *v, struct netswap_config *cfg)

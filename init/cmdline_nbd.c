@@ -1,5 +1,6 @@
 /* cmdline_nbd.c - netswap=, root= and the DHCP root-path (option 17):
  * servers, ports, export names and their options. Pure, as cmdline.c. */
+#include "addr.h"
 #include "cmdline_args.h"
 #include "template.h"
 
@@ -37,7 +38,7 @@ static int take_server(const struct arg_ctx *a, char **sp, struct nbd_target *t)
 	} else {
 		struct in_addr ip;
 
-		if (!parse_ipv4(s, &ip))
+		if (!ipv4_parse(s, &ip))
 			return arg_fail(a, "bad server " QFMT ", " SERVER_EXPECTED, QARG(s));
 	}
 	if (!set_str(t->host, sizeof(t->host), s))

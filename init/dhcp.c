@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "byteorder.h"
 #include "dhcp.h"
+#include "fmt.h"
 #include "ipudp.h"
+#include "msgbuf.h"
 
 /* BOOTP fixed header, RFC 2131 figure 1. */
 enum {
@@ -160,24 +163,6 @@ size_t dhcp_encode_renew(uint8_t *buf, size_t cap, const struct dhcp_client *c,
 
 /* ---- parsing ---- */
 
-struct errbuf {
-	char *buf;
-	size_t cap;
-};
-
-__attribute__((format(printf, 3, 4)))
-static int say(const struct errbuf *e, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e->buf && e->cap) {
-		va_start(ap, fmt);
-		vsnprintf(e->buf, e->cap, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 /* RFC 3396: an option may be split into several instances, whose data are
  * concatenated in the order options field, file field, sname field.  The
  * longest value we keep is a root-path of 255 characters plus one trailing
@@ -202,7 +187,7 @@ static void value_append(struct opt_value *v, const uint8_t *p, size_t n)
 
 struct opt_handler;
 typedef int opt_fn(const struct opt_handler *h, const struct opt_value *v,
-		   struct dhcp_lease *l, const struct errbuf *e);
+		   struct dhcp_lease *l, const struct msgbuf *e);
 
 /* Options we read.  Handlers of one shape share code and find their field
  * in the lease by offset. */
@@ -219,32 +204,32 @@ static void *field(struct dhcp_lease *l, const struct opt_handler *h)
 }
 
 static int opt_u8(const struct opt_handler *h, const struct opt_value *v,
-		  struct dhcp_lease *l, const struct errbuf *e)
+		  struct dhcp_lease *l, const struct msgbuf *e)
 {
 	if (v->total != 1)
-		return say(e, -1, "option %u (%s): %zu bytes, expected 1", h->code, h->name, v->total);
+		return msg_say(e, -1, "option %u (%s): %zu bytes, expected 1", h->code, h->name, v->total);
 	*(uint8_t *)field(l, h) = v->data[0];
 	return 0;
 }
 
 static int opt_u32(const struct opt_handler *h, const struct opt_value *v,
-		   struct dhcp_lease *l, const struct errbuf *e)
+		   struct dhcp_lease *l, const struct msgbuf *e)
 {
 	uint32_t n;
 
 	if (v->total != 4)
-		return say(e, -1, "option %u (%s): %zu bytes, expected 4", h->code, h->name, v->total);
+		return msg_say(e, -1, "option %u (%s): %zu bytes, expected 4", h->code, h->name, v->total);
 	n = get_be32(v->data);
 	memcpy(field(l, h), &n, sizeof n);
 	return 0;
 }
 
 static int opt_addr(const struct opt_handler *h, const struct opt_value *v,
-		    struct dhcp_lease *l, const struct errbuf *e)
+		    struct dhcp_lease *l, const struct msgbuf *e)
 {
 	if (v->total != 4)
-		return say(e, -1, "option %u (%s): %zu bytes, expected one IPv4 address (4)",
-			   h->code, h->name, v->total);
+		return msg_say(e, -1, "option %u (%s): %zu bytes, expected one IPv4 address (4)",
+			       h->code, h->name, v->total);
 	memcpy(field(l, h), v->data, 4);
 	return 0;
 }
@@ -252,13 +237,13 @@ static int opt_addr(const struct opt_handler *h, const struct opt_value *v,
 /* Address lists (router, DNS): one or more addresses; we keep the first
  * h->size / 4 of them.  The count goes to ndns, the only list with one. */
 static int opt_addr_list(const struct opt_handler *h, const struct opt_value *v,
-			 struct dhcp_lease *l, const struct errbuf *e)
+			 struct dhcp_lease *l, const struct msgbuf *e)
 {
 	size_t n = v->total / 4, max = h->size / 4;
 
 	if (v->total == 0 || v->total % 4)
-		return say(e, -1, "option %u (%s): %zu bytes, expected a non-empty multiple of 4",
-			   h->code, h->name, v->total);
+		return msg_say(e, -1, "option %u (%s): %zu bytes, expected a non-empty multiple of 4",
+			       h->code, h->name, v->total);
 	if (n > max)
 		n = max;
 	memcpy(field(l, h), v->data, n * 4);
@@ -272,19 +257,19 @@ static int opt_addr_list(const struct opt_handler *h, const struct opt_value *v,
  * field.  Trailing NULs are padding some servers add (RFC 2132 2 says not
  * to, so tolerate them and nothing more). */
 static int check_string(const char *what, const uint8_t *s, size_t n, size_t cap,
-			const struct errbuf *e)
+			const struct msgbuf *e)
 {
 	size_t i;
 
 	if (n == 0)
-		return say(e, -1, "%s: empty, expected at least 1 character", what);
+		return msg_say(e, -1, "%s: empty, expected at least 1 character", what);
 	if (n > cap - 1)
-		return say(e, -1, "%s: %zu characters, at most %zu fit (not truncated)",
-			   what, n, cap - 1);
+		return msg_say(e, -1, "%s: %zu characters, at most %zu fit (not truncated)",
+			       what, n, cap - 1);
 	for (i = 0; i < n; i++)
 		if (s[i] < 0x20 || s[i] == 0x7f)
-			return say(e, -1, "%s: byte 0x%02x at offset %zu, expected printable text",
-				   what, s[i], i);
+			return msg_say(e, -1, "%s: byte 0x%02x at offset %zu, expected printable text",
+				       what, s[i], i);
 	return 0;
 }
 
@@ -296,14 +281,14 @@ static size_t strip_trailing_nuls(const uint8_t *s, size_t n)
 }
 
 static int opt_string(const struct opt_handler *h, const struct opt_value *v,
-		      struct dhcp_lease *l, const struct errbuf *e)
+		      struct dhcp_lease *l, const struct msgbuf *e)
 {
 	size_t n = v->total;
 	char *dst = field(l, h), what[48];
 
 	if (n <= sizeof v->data)
 		n = strip_trailing_nuls(v->data, n);
-	snprintf(what, sizeof what, "option %u (%s)", h->code, h->name);
+	bufprint(what, sizeof what, "option %u (%s)", h->code, h->name);
 	if (check_string(what, v->data, n, h->size, e) < 0)
 		return -1;
 	memcpy(dst, v->data, n);
@@ -334,7 +319,7 @@ enum { NOPTS = sizeof opt_table / sizeof opt_table[0] };
 struct parse {
 	struct opt_value values[NOPTS];
 	struct opt_value overload;
-	const struct errbuf *e;
+	const struct msgbuf *e;
 };
 
 static int opt_index(uint8_t code)
@@ -373,21 +358,21 @@ static int walk_options(struct parse *p, const uint8_t *a, size_t n, const char 
 		if (code == OPT_END)
 			return 0;
 		if (i == n)
-			return say(p->e, -1, "%s: option %u at the end has no length byte", where, code);
+			return msg_say(p->e, -1, "%s: option %u at the end has no length byte", where, code);
 		olen = a[i++];
 		if (olen > n - i)
-			return say(p->e, -1, "%s: option %u claims %zu bytes, only %zu left",
-				   where, code, olen, n - i);
+			return msg_say(p->e, -1, "%s: option %u claims %zu bytes, only %zu left",
+				       where, code, olen, n - i);
 		if (code == OPT_OVERLOAD && !need_end)
-			return say(p->e, -1, "%s: option 52 (overload) may only be in the options field",
-				   where);
+			return msg_say(p->e, -1, "%s: option 52 (overload) may only be in the options field",
+				       where);
 		v = value_for(p, code);
 		if (v)
 			value_append(v, a + i, olen);
 		i += olen;
 	}
 	if (need_end)
-		return say(p->e, -1, "%s: no end option (255), packet cut short?", where);
+		return msg_say(p->e, -1, "%s: no end option (255), packet cut short?", where);
 	return 0;
 }
 
@@ -398,7 +383,7 @@ static int overload_flags(const struct parse *p)
 	if (!v->seen)
 		return 0;
 	if (v->total != 1 || v->data[0] < 1 || v->data[0] > 3)
-		return say(p->e, -1, "option 52 (overload): expected one byte 1, 2 or 3");
+		return msg_say(p->e, -1, "option 52 (overload): expected one byte 1, 2 or 3");
 	return v->data[0];
 }
 
@@ -423,14 +408,14 @@ static int walk_all(struct parse *p, const uint8_t *buf, size_t len)
 /* BOOTP's own sname and file fields (when not holding options) are
  * NUL-terminated strings; the options 66/67 take precedence. */
 static int bootp_string(const uint8_t *f, size_t flen, char *dst, size_t cap,
-			const char *what, const struct errbuf *e)
+			const char *what, const struct msgbuf *e)
 {
 	const uint8_t *nul = memchr(f, 0, flen);
 
 	if (dst[0] || f[0] == 0)
 		return 0;
 	if (!nul)
-		return say(e, -1, "%s: not NUL-terminated", what);
+		return msg_say(e, -1, "%s: not NUL-terminated", what);
 	if (check_string(what, f, (size_t)(nul - f), cap, e) < 0)
 		return -1;
 	memcpy(dst, f, (size_t)(nul - f) + 1);
@@ -448,19 +433,19 @@ static int apply_options(struct parse *p, struct dhcp_lease *l)
 }
 
 static bool is_for_us(const uint8_t *buf, uint32_t xid, const uint8_t mac[6],
-		      const struct errbuf *e)
+		      const struct msgbuf *e)
 {
 	if (buf[OFF_OP] != BOOTREPLY)
-		return say(e, 0, "op %u, expected BOOTREPLY (2)", buf[OFF_OP]);
+		return msg_say(e, 0, "op %u, expected BOOTREPLY (2)", buf[OFF_OP]);
 	if (buf[OFF_HTYPE] != HTYPE_ETHER || buf[OFF_HLEN] != ETHER_LEN)
-		return say(e, 0, "htype %u hlen %u, expected Ethernet (1, 6)",
-			   buf[OFF_HTYPE], buf[OFF_HLEN]);
+		return msg_say(e, 0, "htype %u hlen %u, expected Ethernet (1, 6)",
+			       buf[OFF_HTYPE], buf[OFF_HLEN]);
 	if (get_be32(buf + OFF_XID) != xid)
-		return say(e, 0, "xid 0x%08x, expected 0x%08x", get_be32(buf + OFF_XID), xid);
+		return msg_say(e, 0, "xid 0x%08x, expected 0x%08x", get_be32(buf + OFF_XID), xid);
 	if (memcmp(buf + OFF_CHADDR, mac, ETHER_LEN) != 0)
-		return say(e, 0, "chaddr is another client's");
+		return msg_say(e, 0, "chaddr is another client's");
 	if (memcmp(buf + OFF_COOKIE, magic_cookie, sizeof magic_cookie) != 0)
-		return say(e, 0, "no DHCP magic cookie: plain BOOTP");
+		return msg_say(e, 0, "no DHCP magic cookie: plain BOOTP");
 	return true;
 }
 
@@ -468,17 +453,17 @@ static bool is_for_us(const uint8_t *buf, uint32_t xid, const uint8_t mac[6],
 static int check_reply(const struct parse *p, const struct dhcp_lease *l)
 {
 	if (!p->values[opt_index(OPT_MSG_TYPE)].seen)
-		return say(p->e, 0, "no option 53: plain BOOTP reply");
+		return msg_say(p->e, 0, "no option 53: plain BOOTP reply");
 	if (l->type != DHCP_OFFER && l->type != DHCP_ACK && l->type != DHCP_NAK)
-		return say(p->e, 0, "message type %u, expected OFFER, ACK or NAK", l->type);
+		return msg_say(p->e, 0, "message type %u, expected OFFER, ACK or NAK", l->type);
 	if (l->type == DHCP_NAK)
 		return l->type;
 	if (!p->values[opt_index(OPT_SERVER_ID)].seen)
-		return say(p->e, -1, "%s without option 54 (server id)",
-			   l->type == DHCP_OFFER ? "OFFER" : "ACK");
+		return msg_say(p->e, -1, "%s without option 54 (server id)",
+			       l->type == DHCP_OFFER ? "OFFER" : "ACK");
 	if (l->yiaddr.s_addr == 0)
-		return say(p->e, -1, "%s with yiaddr 0.0.0.0, expected an address",
-			   l->type == DHCP_OFFER ? "OFFER" : "ACK");
+		return msg_say(p->e, -1, "%s with yiaddr 0.0.0.0, expected an address",
+			       l->type == DHCP_OFFER ? "OFFER" : "ACK");
 	return l->type;
 }
 
@@ -486,7 +471,7 @@ int dhcp_parse_reply_err(const uint8_t *buf, size_t len, uint32_t xid,
 			 const uint8_t mac[6], struct dhcp_lease *lease,
 			 char *err, size_t errcap)
 {
-	const struct errbuf e = { err, errcap };
+	const struct msgbuf e = { err, errcap };
 	struct parse p;
 	int ov;
 
@@ -494,8 +479,8 @@ int dhcp_parse_reply_err(const uint8_t *buf, size_t len, uint32_t xid,
 	if (err && errcap)
 		err[0] = 0;
 	if (len < OFF_OPTIONS)
-		return say(&e, -1, "%zu bytes, expected at least %d (BOOTP header and cookie)",
-			   len, OFF_OPTIONS);
+		return msg_say(&e, -1, "%zu bytes, expected at least %d (BOOTP header and cookie)",
+			       len, OFF_OPTIONS);
 	if (!is_for_us(buf, xid, mac, &e))
 		return 0;
 	memset(&p, 0, sizeof p);
@@ -667,9 +652,9 @@ int dhcp_lease_format(const struct dhcp_lease *l, const char *ifname, const uint
 	if (cap == 0)
 		return -ENOSPC;
 	buf[0] = 0;
-	snprintf(mac_s, sizeof mac_s, "%02x:%02x:%02x:%02x:%02x:%02x",
+	bufprint(mac_s, sizeof mac_s, "%02x:%02x:%02x:%02x:%02x:%02x",
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-	snprintf(num, sizeof num, "%u", l->lease_secs);
+	bufprint(num, sizeof num, "%u", l->lease_secs);
 	out_kv(&o, "DEVICE", ifname);
 	out_kv(&o, "MAC", mac_s);
 	out_kv(&o, "BOOTIF", bootif ? bootif : "");
@@ -733,49 +718,6 @@ static const struct conf_key conf_keys[] = {
 	{ "LEASETIME",     C_U32,   CONF_LEASE(lease_secs) },
 };
 
-static bool parse_quad(const char *s, struct in_addr *a)
-{
-	uint8_t b[4];
-	unsigned v;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		for (v = 0; *s >= '0' && *s <= '9' && v <= 255; s++)
-			v = v * 10 + (unsigned)(*s - '0');
-		if (v > 255 || *s != (i < 3 ? '.' : '\0'))
-			return false;
-		b[i] = (uint8_t)v;
-		s += i < 3;
-	}
-	memcpy(&a->s_addr, b, 4);
-	return true;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool parse_mac(const char *s, uint8_t mac[6])
-{
-	for (int i = 0; i < 6; i++, s += 3) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
-
-		if (lo < 0 || s[2] != (i < 5 ? ':' : '\0'))
-			return false;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
-
 static bool parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v = 0;
@@ -805,7 +747,7 @@ static bool conf_store(const struct conf_key *k, const char *val, struct dhcp_co
 	case C_DNS:
 		if (!n)
 			return true;
-		if (!parse_quad(val, f))
+		if (!ipv4_parse(val, f))
 			return false;
 		/* IPV4DNS1 alone still counts two: the first may be 0.0.0.0 */
 		if (k->kind == C_DNS) {
@@ -817,7 +759,7 @@ static bool conf_store(const struct conf_key *k, const char *val, struct dhcp_co
 	case C_U32:
 		return parse_u32(val, f);
 	case C_MAC:
-		return parse_mac(val, f);
+		return hwaddr_parse(val, f, 6);
 	case C_PROTO:
 		*(uint8_t *)f = !strcmp(val, "dhcp") ? DHCP_ACK : 0;
 		return !strcmp(val, "dhcp") || !strcmp(val, "none");
@@ -857,7 +799,7 @@ static const char *conf_line(const char *p, char *key, size_t kcap, char *val, s
 
 int dhcp_conf_parse(const char *text, struct dhcp_conf *c, char *err, size_t errcap)
 {
-	const struct errbuf e = { err, errcap };
+	const struct msgbuf e = { err, errcap };
 	char key[32], val[256];
 	int line = 1;
 
@@ -869,17 +811,17 @@ int dhcp_conf_parse(const char *text, struct dhcp_conf *c, char *err, size_t err
 		size_t i;
 
 		if (!next)
-			return say(&e, -EINVAL, "line %d: expected KEY='value'", line);
+			return msg_say(&e, -EINVAL, "line %d: expected KEY='value'", line);
 		for (i = 0; i < sizeof conf_keys / sizeof conf_keys[0]; i++)
 			if (!strcmp(conf_keys[i].key, key))
 				break;
 		if (i < sizeof conf_keys / sizeof conf_keys[0] && !conf_store(&conf_keys[i], val, c))
-			return say(&e, -EINVAL, "line %d: %s='%s' is not a valid value", line, key, val);
+			return msg_say(&e, -EINVAL, "line %d: %s='%s' is not a valid value", line, key, val);
 		p = next;
 	}
 	if (c->lease.siaddr.s_addr == c->lease.server_id.s_addr)
 		c->lease.siaddr.s_addr = 0;
 	if (!c->ifname[0] || !c->lease.yiaddr.s_addr)
-		return say(&e, -EINVAL, "no DEVICE or IPV4ADDR: not a netswap net-<if>.conf");
+		return msg_say(&e, -EINVAL, "no DEVICE or IPV4ADDR: not a netswap net-<if>.conf");
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "kfile.h"
 #include "log.h"
 
 /* NAME starts with '@', which systemd's shutdown spares. Out of the OOM
@@ -17,13 +18,8 @@
  * terminal or a shutdown's "kill -TERM -1" sends. */
 void helper_detach(const char *name)
 {
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-
 	prctl(PR_SET_NAME, name);
-	if (fd >= 0) {
-		(void)!write(fd, "-1000", 5);
-		close(fd);
-	}
+	kfile_write(AT_FDCWD, "/proc/self/oom_score_adj", "-1000", 5);
 	setsid();
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);

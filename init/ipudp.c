@@ -112,11 +112,3 @@ int ipudp_decode(const uint8_t *frame, size_t len, uint16_t dst_port,
 {
 	return ipudp_decode_flags(frame, len, dst_port, 0, payload, plen);
 }
-
-const char *ipv4_text(struct in_addr a, char buf[IPV4_TEXT_LEN])
-{
-	const uint8_t *b = (const uint8_t *)&a.s_addr;
-
-	snprintf(buf, IPV4_TEXT_LEN, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-	return buf;
-}

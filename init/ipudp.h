@@ -16,11 +16,6 @@
 
 #define IPUDP_HEADER_LEN 28     /* IPv4 without options + UDP */
 
-/* The one dotted-quad formatter of the init ("10.0.2.15"): writes into
- * buf, unlike inet_ntoa's shared static buffer, and returns it. */
-#define IPV4_TEXT_LEN 16
-const char *ipv4_text(struct in_addr a, char buf[IPV4_TEXT_LEN]);
-
 /* Writes IPv4 (id 0, DF off, TTL 64, header checksum) + UDP (checksum)
  * + payload into buf.  Returns the frame length, or 0 when cap is too
  * small or the datagram would exceed 65535 bytes. */

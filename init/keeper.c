@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "keeper.h"
 #include "log.h"
 
@@ -76,10 +77,10 @@ const char *keeper_export_mismatch(const struct nbd_device *dev, const struct nb
 				   char *msg, size_t cap)
 {
 	if (got->size != dev->exp.size)
-		snprintf(msg, cap, "is now %llu bytes, the kernel has %llu",
+		bufprint(msg, cap, "is now %llu bytes, the kernel has %llu",
 			 (unsigned long long)got->size, (unsigned long long)dev->exp.size);
 	else if (!dev->read_only && nbd_export_read_only(got))
-		snprintf(msg, cap, "is now read-only; swap needs it writable");
+		bufprint(msg, cap, "is now read-only; swap needs it writable");
 	else
 		return NULL;
 	return msg;
@@ -90,7 +91,7 @@ static void refuse(struct keeper_dev *d, const char *why)
 {
 	if (strcmp(d->refused, why) == 0)
 		return;
-	snprintf(d->refused, sizeof(d->refused), "%s", why);
+	bufprint(d->refused, sizeof(d->refused), "%s", why);
 	err("keeper: %s: export '%s' on %s:%u %s; refusing it and retrying",
 	    d->dev.path, d->dev.export_name, d->dev.host, d->dev.port, why);
 }
@@ -144,7 +145,7 @@ static void attempt(struct keeper *k, struct keeper_dev *d, long now)
 			info("keeper: %s: all %d connection(s) alive", d->dev.path, d->dev.conns);
 		d->dead = 0;
 	} else {
-		snprintf(why, sizeof(why), "was refused by the kernel (%s)", strerror(-rc));
+		bufprint(why, sizeof(why), "was refused by the kernel (%s)", strerror(-rc));
 		refuse(d, why);
 		back_off(d, now);
 	}
@@ -210,7 +211,7 @@ int keeper_state_format(const struct nbd_device *devs, int n, char *buf, size_t 
 	buf[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		const struct nbd_device *d = &devs[i];
-		int w = snprintf(buf + len, cap - len, "nbd%d %s %u %d %d %llu %s %s %s %s\n", d->index,
+		int w = bufprint(buf + len, cap - len, "nbd%d %s %u %d %d %llu %s %s %s %s\n", d->index,
 				 d->host, d->port, d->conns, d->io_timeout,
 				 (unsigned long long)d->exp.size, d->read_only ? "ro" : "rw",
 				 d->host_is_dhcp ? "dhcp" : "fixed", d->ifname[0] ? d->ifname : "-",
@@ -284,7 +285,7 @@ static bool parse_state_line(const char *p, struct nbd_device *d)
 	d->host_is_dhcp = dhcp[0] == 'd';
 	if (strcmp(word, "-") != 0)
 		memcpy(d->ifname, word, sizeof(d->ifname)); /* take_word bounded it */
-	snprintf(d->path, sizeof(d->path), "/dev/nbd%d", d->index);
+	bufprint(d->path, sizeof(d->path), "/dev/nbd%d", d->index);
 	return true;
 }
 

@@ -43,12 +43,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config.h"
 #include "dhcp.h"
 #include "dirent_iter.h"
+#include "fmt.h"
 #include "ipudp.h"
 #include "lease.h"
 #include "helper.h"
+#include "kfile.h"
 #include "log.h"
 #include "net.h"
 #include "netlink.h"
@@ -353,9 +356,9 @@ int lease_start(const struct net_state *st, char *argv0)
 			close(fd);
 	log_use_fd(kmsg);
 	companion_harden(argv0, LEASE_NAME);
-	snprintf(k.c.ifname, sizeof(k.c.ifname), "%s", st->ifname);
+	bufprint(k.c.ifname, sizeof(k.c.ifname), "%s", st->ifname);
 	memcpy(k.c.mac, st->mac, 6);
-	snprintf(k.c.bootif, sizeof(k.c.bootif), "%s", st->bootif);
+	bufprint(k.c.bootif, sizeof(k.c.bootif), "%s", st->bootif);
 	k.c.lease = st->lease;
 	k.ifindex = st->ifindex;
 	k.fd = -1;
@@ -377,7 +380,7 @@ static void pick_conf(const char *name, void *ctx)
 		return;
 	if (p->want && (n - 9 != strlen(p->want) || strncmp(name + 4, p->want, n - 9)))
 		return;
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	bufprint(p->name, sizeof(p->name), "%s", name);
 }
 
 /* The lease as the init left it in net-<if>.conf; -1 after saying why. */
@@ -385,8 +388,6 @@ static int read_conf(struct lease_keeper *k, const char *ifname)
 {
 	struct conf_pick pick = { ifname, "" };
 	char text[2048], why[160];
-	ssize_t n;
-	int fd;
 
 	dir_each(k->dirfd, pick_conf, &pick);
 	if (!pick.name[0]) {
@@ -394,11 +395,7 @@ static int read_conf(struct lease_keeper *k, const char *ifname)
 		    ifname ? ifname : "<if>");
 		return -1;
 	}
-	fd = openat(k->dirfd, pick.name, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
-	if (fd >= 0)
-		close(fd);
-	text[n > 0 ? n : 0] = '\0';
+	kfile_read(k->dirfd, pick.name, text, sizeof(text));
 	if (dhcp_conf_parse(text, &k->c, why, sizeof(why)) < 0) {
 		err("lease: %s/%s: %s", NETSWAP_RUN_DIR, pick.name, why);
 		return -1;
@@ -423,13 +420,13 @@ int lease_main(int argc, char **argv)
 	k.dirfd = open(NETSWAP_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	k.fd = -1;
 	if (k.dirfd < 0 || read_conf(&k, argc > 2 ? argv[2] : NULL) < 0) {
-		fprintf(stderr, "netswap lease: nothing to keep; see dmesg\n");
+		log_stderr("netswap lease: nothing to keep; see dmesg\n");
 		return 1;
 	}
 	/* Only one client may hold port 68: refuse before detaching. */
 	if (!have_socket(&k)) {
-		fprintf(stderr, "netswap lease: port 68 on %s is taken (a lease companion or another DHCP client runs)\n",
-			k.c.ifname);
+		log_stderr("netswap lease: port 68 on %s is taken (a lease companion or another DHCP client runs)\n",
+			   k.c.ifname);
 		return 1;
 	}
 	companion_harden(argv[0], LEASE_NAME);

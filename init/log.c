@@ -8,7 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
+#include "kfile.h"
 
 static int log_fd = 2;
 static int log_debug_on;
@@ -42,27 +44,19 @@ void log_use_fd(int fd)
  * setting back (log_unlimit's return value) before the pivot. */
 int log_unlimit(char *saved, int cap)
 {
-	int fd = open(DEVKMSG, O_RDWR | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, saved, (size_t)cap - 1);
+	ssize_t n = kfile_read(AT_FDCWD, DEVKMSG, saved, (size_t)cap);
 
-	saved[n > 0 ? n : 0] = '\0';
-	/* At offset 0: a sysctl ignores a write past the value it was read up
-	 * to (kernel.sysctl_writes_strict, on by default). */
-	if (fd >= 0) {
-		(void)!pwrite(fd, "on\n", 3, 0);
-		close(fd);
-	}
+	/* A write of its own, at offset 0: a sysctl ignores a write past the
+	 * value it was read up to (kernel.sysctl_writes_strict, on by default). */
+	if (n >= 0)
+		kfile_write(AT_FDCWD, DEVKMSG, "on\n", 3);
 	return n > 0 ? 0 : -1;
 }
 
 void log_restore_limit(const char *saved)
 {
-	int fd = saved[0] ? open(DEVKMSG, O_WRONLY | O_CLOEXEC) : -1;
-
-	if (fd >= 0) {
-		(void)!write(fd, saved, strlen(saved));
-		close(fd);
-	}
+	if (saved[0])
+		kfile_write(AT_FDCWD, DEVKMSG, saved, strlen(saved));
 }
 
 void log_set_debug(int on)
@@ -79,10 +73,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (level == LOG_DEBUG && !log_debug_on)
 		return;
 	/* Debug lines are logged at info level so the console shows them. */
-	n = snprintf(line, sizeof(line), "<%d>netswap: ",
+	n = bufprint(line, sizeof(line), "<%d>netswap: ",
 		     level == LOG_DEBUG ? LOG_INFO : (int)level);
 	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	n += vbufprint(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
 	if (n >= (int)sizeof(line) - 1)
 		n = sizeof(line) - 2;
@@ -93,6 +87,18 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		(void)!write(log_fd, line + 3, (size_t)n - 3);
 	else
 		(void)!write(log_fd, line, (size_t)n);
+}
+
+void log_stderr(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vbufprint(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	(void)!write(2, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 long log_uptime_ms(void)

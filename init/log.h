@@ -19,6 +19,9 @@ void log_restore_limit(const char *saved);
 void log_set_debug(int on);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* To the terminal (stderr), for the modes the real root starts by hand:
+ * their usage errors are read there, not in the kernel log. */
+void log_stderr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* milliseconds since boot, for the step timings */
 long log_uptime_ms(void);
 

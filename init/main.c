@@ -10,7 +10,6 @@
  * pivot: that is one-way. PID 1 never exits: the kernel would panic.
  * Run as anything but PID 1, argv[1] picks a mode (modes[] below). */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,6 +24,7 @@
 
 #include "cmdline.h"
 #include "config.h"
+#include "kfile.h"
 #include "lease.h"
 #include "log.h"
 #include "nbd.h"
@@ -32,7 +32,6 @@
 #include "root.h"
 #include "swap.h"
 #include "switch_root.h"
-#include "template.h"
 
 #define MAX_CMDLINE 4096
 #define MAX_ERRORS 16
@@ -157,17 +156,6 @@ static void on_failure(struct boot *b, const char *step)
 	wait_seconds(delay);
 }
 
-static int read_cmdline(char *buf, size_t cap)
-{
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return n > 0 ? 0 : -1;
-}
-
 /* 0 when the command line holds no error; warnings are logged either way. */
 static int parse_cmdline(struct boot *b)
 {
@@ -175,7 +163,7 @@ static int parse_cmdline(struct boot *b)
 	struct cmdline_error errs[MAX_ERRORS];
 	int nerr;
 
-	read_cmdline(text, sizeof(text));
+	kfile_read(AT_FDCWD, "/proc/cmdline", text, sizeof(text));
 	nerr = cmdline_parse(text, &b->cfg, errs, MAX_ERRORS);
 	for (int i = 0; i < MAX_ERRORS && errs[i].key[0]; i++) {
 		cmdline_error_format(&errs[i], line, sizeof(line));
@@ -183,79 +171,6 @@ static int parse_cmdline(struct boot *b)
 	}
 	log_set_debug(b->cfg.debug);
 	return nerr ? -1 : 0;
-}
-
-static const char *resolve_server(const struct boot *b, const struct nbd_target *t, char *buf)
-{
-	if (!t->host_is_dhcp)
-		return t->host;
-	if (!b->net.server.s_addr)
-		return NULL;
-	return inet_ntop(AF_INET, &b->net.server, buf, INET_ADDRSTRLEN);
-}
-
-/* Attaches, encrypts if asked, and enables swap device i. */
-static int swap_one(struct boot *b, int i)
-{
-	const struct swap_spec *s = &b->cfg.swaps[i];
-	struct nbd_device *dev = &b->nbd[i];
-	struct template_vars vars = { b->net.mac_text, b->net.ip_text, b->net.hostname };
-	char server[INET_ADDRSTRLEN], mapped[32], name[24];
-	const char *host = resolve_server(b, &s->target, server);
-	const char *path;
-
-	if (!host) {
-		err("netswap=: server 'dhcp' but no DHCP server address is known (ip= is not dhcp?)");
-		return -1;
-	}
-	if (dev->index < 0) {
-		snprintf(dev->host, sizeof(dev->host), "%s", host);
-		dev->host_is_dhcp = s->target.host_is_dhcp;
-		snprintf(dev->ifname, sizeof(dev->ifname), "%s", b->net.ifname);
-		dev->port = s->target.port;
-		dev->conns = s->conns;
-		dev->io_timeout = s->timeout ? s->timeout : NBD_REQUEST_TIMEOUT_S;
-		if (template_expand(s->target.export_name, &vars, dev->export_name,
-				    sizeof(dev->export_name)) < 0) {
-			err("netswap=: export '%s' needs ${mac}, ${ip} or ${hostname}, which this node does not have",
-			    s->target.export_name);
-			return -1;
-		}
-		if (nbd_attach(dev, s->timeout ? s->timeout : b->cfg.timeout) < 0) {
-			dev->index = -1;
-			return -1;
-		}
-	}
-	path = dev->path;
-	if (s->encrypt) {
-		int rc;
-
-		snprintf(name, sizeof(name), "netswap-swap%d", i);
-		rc = swap_encrypt(dev->path, name, dev->exp.size, mapped, sizeof(mapped));
-		if (rc < 0) {
-			err("%s: encrypt: cannot set up dm-crypt: %s", dev->path, strerror(-rc));
-			return -1;
-		}
-		info("%s: encrypted with a per-boot key as %s", dev->path, mapped);
-		if (swap_enable(mapped, dev->exp.size, s->prio) < 0) {
-			swap_decrypt(name); /* the retry starts clean */
-			return -1;
-		}
-		return 0;
-	}
-	return swap_enable(path, dev->exp.size, s->prio);
-}
-
-static int swap_up(struct boot *b)
-{
-	if (b->cfg.nswaps && b->swaps_done == 0)
-		swap_tune_vm();
-	while (b->swaps_done < b->cfg.nswaps) {
-		if (swap_one(b, b->swaps_done) < 0)
-			return -1;
-		b->swaps_done++;
-	}
-	return 0;
 }
 
 /* Runs step until it succeeds, following the failure policy. */
@@ -351,8 +266,8 @@ static int run_mode(int argc, char **argv)
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(argv[1], modes[i].name) == 0)
 			return modes[i].run(argc, argv);
-	fprintf(stderr, "netswap init: must run as PID 1 of an initramfs, or as '%s keeper' (restarts the NBD keeper)"
-		" or '%s lease [<if>]' (restarts the lease companion)\n", argv[0], argv[0]);
+	log_stderr("netswap init: must run as PID 1 of an initramfs, or as '%s keeper' (restarts the NBD keeper)"
+		   " or '%s lease [<if>]' (restarts the lease companion)\n", argv[0], argv[0]);
 	return 2;
 }
 
@@ -374,7 +289,7 @@ int main(int argc, char **argv)
 	b.attempt = 0;
 	STEP(&b, "network", net_up(&b.cfg, &b.net));
 	b.attempt = 0;
-	STEP(&b, "swap", swap_up(&b));
+	STEP(&b, "swap", swap_up(&b.cfg, &b.net, b.nbd, &b.swaps_done));
 	b.attempt = 0;
 	STEP(&b, "root", root_mount(&b.cfg, &b.net, &b.nbd[MAX_SWAPS]));
 	b.attempt = 0;

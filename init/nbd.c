@@ -26,11 +26,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "keeper.h"
+#include "kfile.h"
 #include "helper.h"
 #include "log.h"
 #include "nbd.h"
 #include "netlink.h"
+#include "template.h"
 
 /* How long the kernel queues I/O for a dead connection, waiting for the
  * keeper to hand it a new one, before failing it. Failing swap I/O kills
@@ -332,7 +335,7 @@ static uint32_t kernel_block_size(const struct nbd_export *e)
  * moved is still the same backend. */
 static void backend_id(const struct nbd_device *dev, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "netswap:%s", dev->export_name);
+	bufprint(buf, cap, "netswap:%s", dev->export_name);
 }
 
 static int genl_connect(struct nbd_device *dev, int nfds)
@@ -381,21 +384,21 @@ static int genl_connect(struct nbd_device *dev, int nfds)
 static void honour_max_block(const struct nbd_device *dev)
 {
 	char path[64], val[16];
-	int fd, n;
+	int n, rc;
 
 	if (!dev->exp.block_sizes_advertised || dev->exp.max_block >= (1u << 30))
 		return;
-	snprintf(path, sizeof(path), "/sys/block/nbd%d/queue/max_sectors_kb", dev->index);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = snprintf(val, sizeof(val), "%u", dev->exp.max_block / 1024 ? dev->exp.max_block / 1024 : 1);
-	if (write(fd, val, (size_t)n) < 0)
-		debug("nbd%d: max_sectors_kb=%s not taken: %s", dev->index, val, strerror(errno));
-	close(fd);
+	bufprint(path, sizeof(path), "/sys/block/nbd%d/queue/max_sectors_kb", dev->index);
+	n = bufprint(val, sizeof(val), "%u", dev->exp.max_block / 1024 ? dev->exp.max_block / 1024 : 1);
+	rc = kfile_write(AT_FDCWD, path, val, (size_t)n);
+	if (rc < 0)
+		debug("nbd%d: max_sectors_kb=%s not taken: %s", dev->index, val, strerror(-rc));
 }
 
-int nbd_attach(struct nbd_device *dev, int wait_s)
+/* Connects dev->conns sockets, negotiates, hands them to the kernel.
+ * wait_s bounds the connect and handshake. Returns 0, or a negative
+ * enum nbd_result / -errno after logging what was wrong. */
+static int nbd_attach(struct nbd_device *dev, int wait_s)
 {
 	int rc, n;
 
@@ -432,7 +435,7 @@ int nbd_attach(struct nbd_device *dev, int wait_s)
 		    strerror(-rc));
 	if (rc < 0)
 		goto fail;
-	snprintf(dev->path, sizeof(dev->path), "/dev/nbd%d", dev->index);
+	bufprint(dev->path, sizeof(dev->path), "/dev/nbd%d", dev->index);
 	honour_max_block(dev);
 	info("%s: %s:%u export '%s', %llu MiB, %d connection(s)%s", dev->path, dev->host,
 	     dev->port, dev->export_name, (unsigned long long)(dev->exp.size >> 20), dev->conns,
@@ -442,6 +445,40 @@ fail:
 	while (n-- > 0)
 		close(dev->fds[n]);
 	return rc;
+}
+
+
+int nbd_target_open(struct nbd_device *dev, const struct nbd_target *t,
+		    const struct nbd_want *want, const struct net_state *net, const char *what)
+{
+	struct template_vars vars = { net->mac_text, net->ip_text, net->hostname };
+	char server[IPV4_TEXT_LEN];
+	const char *host;
+
+	if (dev->index >= 0)
+		return 0;
+	host = net_server_of(net, t->host, t->host_is_dhcp, what, server);
+	if (!host)
+		return -1;
+	memset(dev, 0, sizeof(*dev));
+	dev->index = -1;
+	bufprint(dev->host, sizeof(dev->host), "%s", host);
+	dev->host_is_dhcp = t->host_is_dhcp;
+	bufprint(dev->ifname, sizeof(dev->ifname), "%s", net->ifname);
+	dev->port = t->port;
+	dev->conns = want->conns;
+	dev->io_timeout = want->io_timeout;
+	dev->read_only = want->read_only;
+	if (template_expand(t->export_name, &vars, dev->export_name, sizeof(dev->export_name)) < 0) {
+		err("%s: export '%s' needs ${mac}, ${ip} or ${hostname}, which this node does not have",
+		    what, t->export_name);
+		return -1;
+	}
+	if (nbd_attach(dev, want->wait_s) < 0) {
+		dev->index = -1;
+		return -1;
+	}
+	return 0;
 }
 
 
@@ -470,21 +507,17 @@ static int keeper_resolve(void *ctx, struct nbd_device *dev)
 	const struct keeper_nl *k = ctx;
 	char path[64], text[2048], host[HOST_LEN];
 	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "net-%s.conf", dev->ifname);
-	fd = openat(k->rundir, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[n > 0 ? n : 0] = '\0';
+	bufprint(path, sizeof(path), "net-%s.conf", dev->ifname);
+	n = kfile_read(k->rundir, path, text, sizeof(text));
+	if (n < 0)
+		return (int)n;
 	if (keeper_lease_server(text, host, sizeof(host)) < 0)
 		return -ENOENT;
 	if (strcmp(host, dev->host) != 0) {
 		notice("keeper: %s: server 'dhcp' is now %s (was %s), from %s/%s", dev->path, host,
 		       dev->host, RUN_DIR, path);
-		snprintf(dev->host, sizeof(dev->host), "%s", host);
+		bufprint(dev->host, sizeof(dev->host), "%s", host);
 	}
 	return 0;
 }
@@ -662,17 +695,11 @@ static void keeper_become(char **argv)
 static int write_state(const struct nbd_device *devs, int n)
 {
 	char text[MAX_NBD_DEVICES * (HOST_LEN + NAME_LEN + 80)];
-	int len = keeper_state_format(devs, n, text, sizeof(text)), fd, rc = 0;
+	int len = keeper_state_format(devs, n, text, sizeof(text));
 
 	if (len < 0)
 		return -ENAMETOOLONG;
-	fd = open(RUN_DIR "/" KEEPER_STATE_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, (size_t)len) != len)
-		rc = -EIO;
-	close(fd);
-	return rc;
+	return kfile_write(AT_FDCWD, RUN_DIR "/" KEEPER_STATE_FILE, text, (size_t)len);
 }
 
 /* The keeper started by the init tells it on this fd that it holds its
@@ -731,7 +758,7 @@ static int keeper_lock(int rundir)
 		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 			;
 	}
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	n = bufprint(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
 		warn("keeper: cannot write its PID to %s/keeper.lock", RUN_DIR);
 	return fd;
@@ -741,28 +768,21 @@ static int keeper_lock(int rundir)
 static void spare_from_sendsigs(void)
 {
 	char pid[16];
-	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid()), fd;
+	int n = bufprint(pid, sizeof(pid), "%d\n", (int)getpid());
 
 	mkdir("/run/sendsigs.omit.d", 0755);
-	fd = open("/run/sendsigs.omit.d/netswap-keeper", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		(void)!write(fd, pid, (size_t)n);
-		close(fd);
-	}
+	kfile_write(AT_FDCWD, "/run/sendsigs.omit.d/netswap-keeper", pid, (size_t)n);
 }
 
 static int read_state(int rundir, struct keeper *k)
 {
 	struct nbd_device devs[MAX_NBD_DEVICES];
 	char text[MAX_NBD_DEVICES * (HOST_LEN + NAME_LEN + 80)];
-	int fd = openat(rundir, KEEPER_STATE_FILE, O_RDONLY | O_CLOEXEC), n;
-	ssize_t len;
+	ssize_t len = kfile_read(rundir, KEEPER_STATE_FILE, text, sizeof(text));
+	int n;
 
-	if (fd < 0)
-		return -errno;
-	len = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[len > 0 ? len : 0] = '\0';
+	if (len < 0)
+		return (int)len;
 	n = keeper_state_parse(text, devs, MAX_NBD_DEVICES);
 	if (n <= 0) {
 		err("keeper: %s/%s line %d is not 'nbd<index> <host> <port> <conns> <timeout> <size> ro|rw dhcp|fixed <ifname>|- <export>'",
@@ -782,8 +802,8 @@ int nbd_keeper_main(int argc, char **argv)
 
 	log_open();
 	if (rundir < 0 || (rc = read_state(rundir, &k)) < 0) {
-		fprintf(stderr, "netswap keeper: no device list in %s/%s: %s\n", RUN_DIR,
-			KEEPER_STATE_FILE, strerror(rundir < 0 ? errno : -rc));
+		log_stderr("netswap keeper: no device list in %s/%s: %s\n", RUN_DIR,
+			   KEEPER_STATE_FILE, strerror(rundir < 0 ? errno : -rc));
 		return 1;
 	}
 	/* '@' first: systemd's shutdown leaves such processes alone, so swap

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "nbd_proto.h"
+#include "net.h"
 
 #define MAX_NBD_DEVICES (MAX_SWAPS + 1)
 /* The default request timeout T; TCP's dead-peer clocks are derived from
@@ -23,17 +24,30 @@ struct nbd_device {
 	int conns;
 	int io_timeout;              /* seconds: the request timeout T (nbd.c) */
 	bool read_only;
-	/* filled by nbd_attach */
+	/* filled by nbd_target_open */
 	int index;                   /* /dev/nbd<index> */
 	char path[24];
 	struct nbd_export exp;
 	int fds[MAX_CONNS];          /* our copies of the sockets, to watch them */
 };
 
-/* Connects dev->conns sockets, negotiates, hands them to the kernel.
- * wait_s bounds the connect and handshake. Returns 0, or a negative
- * enum nbd_result / -errno after logging what was wrong. */
-int nbd_attach(struct nbd_device *dev, int wait_s);
+/* What a boot step wants of an export besides where it is. */
+struct nbd_want {
+	int conns;
+	int io_timeout;              /* the request timeout T, seconds */
+	bool read_only;
+	int wait_s;                  /* bounds the connect and the handshake */
+};
+
+/* The swap and root steps' one way to an NBD device: resolves t's server
+ * ("dhcp": the server net names), expands the export name's ${mac}, ${ip}
+ * and ${hostname} for this node, connects want->conns sockets, negotiates
+ * and hands them to the kernel, filling *dev. A dev that an earlier
+ * attempt attached (index >= 0) is kept: steps are retried. what names the
+ * parameter in messages ("netswap=", "root=nbd"). 0, or -1 after logging
+ * why (dev->index is -1 then). */
+int nbd_target_open(struct nbd_device *dev, const struct nbd_target *t,
+		    const struct nbd_want *want, const struct net_state *net, const char *what);
 
 /* The keeper: a small memory-locked process that outlives the pivot and
  * reconnects dead connections. Its binary and the device list live in

@@ -8,6 +8,7 @@
  * NetworkBlockDevice/nbd.
  */
 #include "byteorder.h"
+#include "msgbuf.h"
 #include "nbd_proto.h"
 
 #include <errno.h>
@@ -27,8 +28,7 @@ struct session {
 	bool no_zeroes;
 	bool have_export;
 	struct nbd_export exp;
-	char *msg;
-	size_t msglen;
+	struct msgbuf msg;
 };
 
 struct reply {
@@ -137,19 +137,6 @@ static void text_clean(char *dst, size_t cap, const uint8_t *src, size_t len)
 	dst[o < cap ? o : cap - 1] = '\0';
 }
 
-__attribute__((format(printf, 3, 4)))
-static int report(struct session *s, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (s->msg && s->msglen) {
-		va_start(ap, fmt);
-		vsnprintf(s->msg, s->msglen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 static const char *io_error_text(int rc)
 {
 	if (rc == -ECONNRESET)
@@ -165,8 +152,8 @@ static int recv_bytes(struct session *s, void *buf, size_t len, const char *what
 
 	if (rc == 0)
 		return NBD_OK;
-	return report(s, NBD_ERR_IO, "NBD handshake: %s while reading %s",
-		      io_error_text(rc), what);
+	return msg_say(&s->msg, NBD_ERR_IO, "NBD handshake: %s while reading %s",
+		       io_error_text(rc), what);
 }
 
 static int skip_bytes(struct session *s, size_t len, const char *what)
@@ -190,8 +177,8 @@ static int send_bytes(struct session *s, const void *buf, size_t len, const char
 
 	if (rc == 0)
 		return NBD_OK;
-	return report(s, NBD_ERR_IO, "NBD handshake: %s while sending %s",
-		      io_error_text(rc), what);
+	return msg_say(&s->msg, NBD_ERR_IO, "NBD handshake: %s while sending %s",
+		       io_error_text(rc), what);
 }
 
 /* ---- encoders ---- */
@@ -272,25 +259,25 @@ static int read_greeting(struct session *s, uint16_t *hflags)
 	if (rc)
 		return rc;
 	if (get_be64(g) != NBD_MAGIC)
-		return report(s, NBD_ERR_PROTO,
-			      "not an NBD server: greeting starts %02x%02x%02x%02x%02x%02x%02x%02x, expected NBDMAGIC (4e42444d41474943)",
-			      g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "not an NBD server: greeting starts %02x%02x%02x%02x%02x%02x%02x%02x, expected NBDMAGIC (4e42444d41474943)",
+			       g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
 	magic = get_be64(g + 8);
 	if (magic == NBD_OLDSTYLE_MAGIC)
-		return report(s, NBD_ERR_OLDSTYLE,
-			      "server speaks oldstyle NBD, not supported; use a newstyle export");
+		return msg_say(&s->msg, NBD_ERR_OLDSTYLE,
+			       "server speaks oldstyle NBD, not supported; use a newstyle export");
 	if (magic != NBD_IHAVEOPT)
-		return report(s, NBD_ERR_PROTO,
-			      "unknown NBD handshake magic 0x%016llx, expected IHAVEOPT (0x49484156454f5054)",
-			      (unsigned long long)magic);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "unknown NBD handshake magic 0x%016llx, expected IHAVEOPT (0x49484156454f5054)",
+			       (unsigned long long)magic);
 	rc = recv_bytes(s, g + 16, 2, "the handshake flags after IHAVEOPT");
 	if (rc)
 		return rc;
 	*hflags = get_be16(g + 16);
 	if (!(*hflags & NBD_FLAG_FIXED_NEWSTYLE))
-		return report(s, NBD_ERR_PROTO,
-			      "server does not offer fixed newstyle negotiation (handshake flags 0x%04x), expected NBD_FLAG_FIXED_NEWSTYLE",
-			      *hflags);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "server does not offer fixed newstyle negotiation (handshake flags 0x%04x), expected NBD_FLAG_FIXED_NEWSTYLE",
+			       *hflags);
 	return NBD_OK;
 }
 
@@ -319,17 +306,17 @@ static int read_reply(struct session *s, uint32_t option, struct reply *r)
 	r->type = get_be32(h + 12);
 	r->len = get_be32(h + 16);
 	if (magic != NBD_REP_MAGIC)
-		return report(s, NBD_ERR_PROTO,
-			      "bad option reply magic 0x%016llx, expected 0x0003e889045565a9",
-			      (unsigned long long)magic);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "bad option reply magic 0x%016llx, expected 0x0003e889045565a9",
+			       (unsigned long long)magic);
 	if (r->option != option)
-		return report(s, NBD_ERR_PROTO,
-			      "server replied to option %u, expected a reply to option %u",
-			      r->option, option);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "server replied to option %u, expected a reply to option %u",
+			       r->option, option);
 	if (r->len > NBD_REPLY_MAX)
-		return report(s, NBD_ERR_PROTO,
-			      "option reply %s (0x%08x) announces %u bytes, expected at most %u",
-			      nbd_rep_name(r->type), r->type, r->len, NBD_REPLY_MAX);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "option reply %s (0x%08x) announces %u bytes, expected at most %u",
+			       nbd_rep_name(r->type), r->type, r->len, NBD_REPLY_MAX);
 	r->kept = r->len < sizeof r->data ? r->len : sizeof r->data;
 	rc = recv_bytes(s, r->data, r->kept, "the data of an option reply");
 	if (rc)
@@ -370,17 +357,17 @@ static int take_info(struct session *s, const struct reply *r)
 	uint16_t type;
 
 	if (r->len < 2)
-		return report(s, NBD_ERR_PROTO,
-			      "NBD_REP_INFO of %u bytes, expected at least 2 (the information type)",
-			      r->len);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "NBD_REP_INFO of %u bytes, expected at least 2 (the information type)",
+			       r->len);
 	type = get_be16(r->data);
 	for (size_t i = 0; i < sizeof info_table / sizeof info_table[0]; i++) {
 		if (info_table[i].type != type)
 			continue;
 		if (r->len != info_table[i].len)
-			return report(s, NBD_ERR_PROTO,
-				      "%s of %u bytes, expected %u",
-				      info_table[i].name, r->len, info_table[i].len);
+			return msg_say(&s->msg, NBD_ERR_PROTO,
+				       "%s of %u bytes, expected %u",
+				       info_table[i].name, r->len, info_table[i].len);
 		return info_table[i].take(s, r);
 	}
 	return NBD_OK;
@@ -404,12 +391,12 @@ static int refused(struct session *s, const struct reply *r)
 
 	text_clean(text, sizeof text, r->data, r->kept);
 	if (r->type == NBD_REP_ERR_TLS_REQD) {
-		code = report(s, NBD_ERR_TLS_REQUIRED,
-			      "server requires TLS for export '%s' (NBD_REP_ERR_TLS_REQD); netswap does not do TLS, export it without TLS%s%s",
-			      s->shown, sep, text);
+		code = msg_say(&s->msg, NBD_ERR_TLS_REQUIRED,
+			       "server requires TLS for export '%s' (NBD_REP_ERR_TLS_REQD); netswap does not do TLS, export it without TLS%s%s",
+			       s->shown, sep, text);
 	} else {
-		report(s, code, "server refused export '%s': %s (%s)%s%s",
-		       s->shown, nbd_rep_name(r->type), rep_meaning(r->type), sep, text);
+		msg_say(&s->msg, code, "server refused export '%s': %s (%s)%s%s",
+		        s->shown, nbd_rep_name(r->type), rep_meaning(r->type), sep, text);
 	}
 	send_abort(s);
 	return code;
@@ -431,27 +418,27 @@ static int opt_go(struct session *s)
 			continue;
 		}
 		if (r.type == NBD_REP_ACK && r.len != 0)
-			return report(s, NBD_ERR_PROTO,
-				      "NBD_REP_ACK to NBD_OPT_GO carries %u bytes, expected none",
-				      r.len);
+			return msg_say(&s->msg, NBD_ERR_PROTO,
+				       "NBD_REP_ACK to NBD_OPT_GO carries %u bytes, expected none",
+				       r.len);
 		if (r.type == NBD_REP_ACK && !s->have_export)
-			return report(s, NBD_ERR_PROTO,
-				      "NBD_REP_ACK to NBD_OPT_GO without NBD_INFO_EXPORT, expected the export size and flags first");
+			return msg_say(&s->msg, NBD_ERR_PROTO,
+				       "NBD_REP_ACK to NBD_OPT_GO without NBD_INFO_EXPORT, expected the export size and flags first");
 		if (r.type == NBD_REP_ACK)
 			return NBD_OK;
 		if (r.type == NBD_REP_ERR_UNSUP)
 			return GO_UNSUPPORTED;
 		if (r.type & NBD_REP_ERR_BIT)
 			return refused(s, &r);
-		return report(s, NBD_ERR_PROTO,
-			      "unexpected reply %s (0x%08x) to NBD_OPT_GO, expected NBD_REP_INFO, NBD_REP_ACK or an error",
-			      nbd_rep_name(r.type), r.type);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "unexpected reply %s (0x%08x) to NBD_OPT_GO, expected NBD_REP_INFO, NBD_REP_ACK or an error",
+			       nbd_rep_name(r.type), r.type);
 	}
 	if (rc)
 		return rc;
-	return report(s, NBD_ERR_PROTO,
-		      "more than %d replies to NBD_OPT_GO, expected NBD_REP_ACK",
-		      NBD_REPLIES_MAX);
+	return msg_say(&s->msg, NBD_ERR_PROTO,
+		       "more than %d replies to NBD_OPT_GO, expected NBD_REP_ACK",
+		       NBD_REPLIES_MAX);
 }
 
 /* proto.md "Newstyle negotiation": size, flags, then 124 zero bytes unless
@@ -469,9 +456,9 @@ static int opt_export_name(struct session *s)
 	memset(&s->exp, 0, sizeof s->exp);
 	rc = s->io->read_full(s->io->ctx, buf, 10);
 	if (rc)
-		return report(s, NBD_ERR_IO,
-			      "NBD handshake: %s after NBD_OPT_EXPORT_NAME '%s' (server lacks NBD_OPT_GO); expected export size and flags, an old server closes the connection when the export does not exist",
-			      io_error_text(rc), s->shown);
+		return msg_say(&s->msg, NBD_ERR_IO,
+			       "NBD handshake: %s after NBD_OPT_EXPORT_NAME '%s' (server lacks NBD_OPT_GO); expected export size and flags, an old server closes the connection when the export does not exist",
+			       io_error_text(rc), s->shown);
 	s->exp.size = get_be64(buf);
 	s->exp.flags = get_be16(buf + 8);
 	s->exp.used_export_name_fallback = true;
@@ -495,34 +482,34 @@ static int check_block_sizes(struct session *s)
 	uint32_t min = s->exp.min_block, pref = s->exp.pref_block, max = s->exp.max_block;
 
 	if (!power_of_two(min) || min > 65536)
-		return report(s, NBD_ERR_PROTO,
-			      "server's minimum block size %u, expected a power of two from 1 to 65536", min);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "server's minimum block size %u, expected a power of two from 1 to 65536", min);
 	if (!power_of_two(pref) || pref < min)
-		return report(s, NBD_ERR_PROTO,
-			      "server's preferred block size %u, expected a power of two >= the minimum %u",
-			      pref, min);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "server's preferred block size %u, expected a power of two >= the minimum %u",
+			       pref, min);
 	if (max != 0xffffffffu && (max < pref || max % min != 0))
-		return report(s, NBD_ERR_PROTO,
-			      "server's maximum payload size %u, expected 0xffffffff or a multiple of the minimum %u that is >= the preferred %u",
-			      max, min, pref);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "server's maximum payload size %u, expected 0xffffffff or a multiple of the minimum %u that is >= the preferred %u",
+			       max, min, pref);
 	return NBD_OK;
 }
 
 static int check_export(struct session *s)
 {
 	if (!(s->exp.flags & NBD_FLAG_HAS_FLAGS))
-		return report(s, NBD_ERR_PROTO,
-			      "transmission flags 0x%04x lack NBD_FLAG_HAS_FLAGS, expected bit 0 set",
-			      s->exp.flags);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "transmission flags 0x%04x lack NBD_FLAG_HAS_FLAGS, expected bit 0 set",
+			       s->exp.flags);
 	if (s->exp.size == 0)
-		return report(s, NBD_ERR_EMPTY,
-			      "export '%s' has size 0, expected a non-empty export (is the file behind it on the server empty?)",
-			      s->shown);
+		return msg_say(&s->msg, NBD_ERR_EMPTY,
+			       "export '%s' has size 0, expected a non-empty export (is the file behind it on the server empty?)",
+			       s->shown);
 	/* The kernel keeps the size in a signed loff_t. */
 	if (s->exp.size > (uint64_t)INT64_MAX)
-		return report(s, NBD_ERR_PROTO,
-			      "export '%s' size %llu, expected at most 2^63-1 bytes",
-			      s->shown, (unsigned long long)s->exp.size);
+		return msg_say(&s->msg, NBD_ERR_PROTO,
+			       "export '%s' size %llu, expected at most 2^63-1 bytes",
+			       s->shown, (unsigned long long)s->exp.size);
 	if (s->exp.block_sizes_advertised)
 		return check_block_sizes(s);
 	s->exp.min_block = NBD_DEFAULT_MIN_BLOCK;
@@ -533,20 +520,20 @@ static int check_export(struct session *s)
 
 static void describe(struct session *s)
 {
-	report(s, NBD_OK,
-	       "export '%s': %llu bytes, %s, flags 0x%04x, block sizes %u/%u/%u%s, via %s",
-	       s->shown, (unsigned long long)s->exp.size,
-	       nbd_export_read_only(&s->exp) ? "read-only" : "read-write",
-	       s->exp.flags, s->exp.min_block, s->exp.pref_block, s->exp.max_block,
-	       s->exp.block_sizes_advertised ? "" : " (defaults)",
-	       s->exp.used_export_name_fallback ? "NBD_OPT_EXPORT_NAME (server lacks NBD_OPT_GO)" : "NBD_OPT_GO");
+	msg_say(&s->msg, NBD_OK,
+	        "export '%s': %llu bytes, %s, flags 0x%04x, block sizes %u/%u/%u%s, via %s",
+	        s->shown, (unsigned long long)s->exp.size,
+	        nbd_export_read_only(&s->exp) ? "read-only" : "read-write",
+	        s->exp.flags, s->exp.min_block, s->exp.pref_block, s->exp.max_block,
+	        s->exp.block_sizes_advertised ? "" : " (defaults)",
+	        s->exp.used_export_name_fallback ? "NBD_OPT_EXPORT_NAME (server lacks NBD_OPT_GO)" : "NBD_OPT_GO");
 }
 
 int nbd_negotiate(const struct nbd_io *io, const char *export_name,
 		  struct nbd_export *out, char *msg, size_t msglen)
 {
 	struct session s = { .io = io, .name = export_name ? export_name : "",
-			     .msg = msg, .msglen = msglen };
+			     .msg = { msg, msglen } };
 	uint16_t hflags = 0;
 	size_t n = name_length(s.name);
 	int rc;
@@ -557,9 +544,9 @@ int nbd_negotiate(const struct nbd_io *io, const char *export_name,
 	text_clean(s.shown, sizeof s.shown, (const uint8_t *)s.name,
 		   n > NBD_NAME_MAX ? NBD_NAME_MAX : n);
 	if (n > NBD_NAME_MAX)
-		return report(&s, NBD_ERR_NAME,
-			      "export name '%s' is longer than %d bytes, the NBD limit",
-			      s.shown, NBD_NAME_MAX);
+		return msg_say(&s.msg, NBD_ERR_NAME,
+			       "export name '%s' is longer than %d bytes, the NBD limit",
+			       s.shown, NBD_NAME_MAX);
 	rc = read_greeting(&s, &hflags);
 	if (rc == NBD_OK)
 		rc = send_client_flags(&s, hflags);

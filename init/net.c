@@ -20,9 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "cmdline.h"
 #include "dhcp.h"
 #include "dirent_iter.h"
+#include "fmt.h"
+#include "kfile.h"
 #include "ipudp.h"
 #include "log.h"
 #include "net.h"
@@ -50,6 +53,17 @@ struct dhcp_run {
 	struct dhcp_lease offer;
 };
 
+const char *net_server_of(const struct net_state *st, const char *host, bool is_dhcp,
+			  const char *what, char buf[IPV4_TEXT_LEN])
+{
+	if (!is_dhcp)
+		return host;
+	if (st->server.s_addr)
+		return ipv4_text(st->server, buf);
+	err("%s: server 'dhcp', but the DHCP reply named no server", what);
+	return NULL;
+}
+
 uint32_t net_random_u32(void)
 {
 	uint32_t r = 0;
@@ -64,14 +78,9 @@ static int read_sys(const char *ifname, const char *attr, char *buf, size_t cap)
 {
 	char path[96];
 	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, cap - 1);
-	close(fd);
+	bufprint(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	n = kfile_read(AT_FDCWD, path, buf, cap);
 	if (n < 0)
 		return -1;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
@@ -291,7 +300,7 @@ static void state_from_iface(struct net_state *st, const struct netswap_config *
 	memcpy(st->mac, ifc->mac, 6);
 	template_format_mac(ifc->mac, st->mac_text);
 	if (cfg->have_bootif)
-		snprintf(st->bootif, sizeof(st->bootif), "01-%s", st->mac_text);
+		bufprint(st->bootif, sizeof(st->bootif), "01-%s", st->mac_text);
 }
 
 /* /run/netswap/net-<if>.conf: what the real root needs to know of the
@@ -300,19 +309,14 @@ int net_conf_write(int dirfd, const char *ifname, const uint8_t mac[6], const ch
 		   const struct dhcp_lease *l)
 {
 	char path[40], tmp[48], text[2048];
-	int len, fd, rc = 0;
+	int len, rc;
 
 	len = dhcp_lease_format(l, ifname, mac, bootif, text, sizeof(text));
 	if (len <= 0)
 		return len < 0 ? len : -EINVAL;
-	snprintf(path, sizeof(path), "net-%s.conf", ifname);
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", path);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, (size_t)len) != len)
-		rc = -EIO;
-	close(fd);
+	bufprint(path, sizeof(path), "net-%s.conf", ifname);
+	bufprint(tmp, sizeof(tmp), ".%s.tmp", path);
+	rc = kfile_write(dirfd, tmp, text, (size_t)len);
 	if (!rc && renameat(dirfd, tmp, dirfd, path) < 0)
 		rc = -errno;
 	if (rc)
@@ -522,8 +526,8 @@ static void state_from_lease(struct net_state *st, const struct dhcp_lease *l)
 	/* next-server when the server names one (PXE setups point it at the
 	 * storage server), else the DHCP server itself */
 	st->server = l->siaddr.s_addr ? l->siaddr : l->server_id;
-	snprintf(st->hostname, sizeof(st->hostname), "%s", l->hostname);
-	snprintf(st->root_path, sizeof(st->root_path), "%s", l->root_path);
+	bufprint(st->hostname, sizeof(st->hostname), "%s", l->hostname);
+	bufprint(st->root_path, sizeof(st->root_path), "%s", l->root_path);
 }
 
 int net_dhcp_exchange(const struct netswap_config *cfg, struct iface *ifs, int n,
@@ -585,7 +589,7 @@ static int dhcp_all(int nl, const struct netswap_config *cfg, struct iface *ifs,
 	state_from_iface(st, cfg, &ifs[won]);
 	state_from_lease(st, &lease);
 	if (cfg->ip.hostname[0])
-		snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
+		bufprint(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
 	if (apply_config(nl, st, ifs[won].index, RTPROT_DHCP) < 0)
 		return -1;
 	write_state_file(st, &lease);
@@ -608,7 +612,7 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 	st->netmask = cfg->ip.netmask;
 	st->gateway = cfg->ip.gateway;
 	st->server = cfg->ip.server;
-	snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
+	bufprint(st->hostname, sizeof(st->hostname), "%s", cfg->ip.hostname);
 	if (apply_config(nl, st, ifs[pick].index, RTPROT_BOOT) < 0)
 		return -1;
 	memset(&l, 0, sizeof(l));
@@ -619,7 +623,7 @@ static int static_config(int nl, const struct netswap_config *cfg, struct iface 
 	l.dns[0] = cfg->ip.dns[0];
 	l.dns[1] = cfg->ip.dns[1];
 	l.ndns = !!cfg->ip.dns[0].s_addr + !!cfg->ip.dns[1].s_addr;
-	snprintf(l.hostname, sizeof(l.hostname), "%s", st->hostname);
+	bufprint(l.hostname, sizeof(l.hostname), "%s", st->hostname);
 	write_state_file(st, &l);
 	info("%s: static address %s/%d, gateway %s", st->ifname, st->ip_text,
 	     prefix_len(st->netmask), st->gateway.s_addr ? ipv4_text(st->gateway, gw) : "none");

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 
+#include "addr.h"
 #include "config.h"
 #include "dhcp.h"
 
@@ -30,6 +31,12 @@ struct net_state {
 
 /* 0 when the network is up (or not wanted: ip=off), -1 after logging why. */
 int net_up(const struct netswap_config *cfg, struct net_state *st);
+
+/* host, or for a server named "dhcp" (is_dhcp) the one the network named
+ * (net_state.server), as text in buf; NULL after logging, with what
+ * naming the parameter, when there is none. */
+const char *net_server_of(const struct net_state *st, const char *host, bool is_dhcp,
+			  const char *what, char buf[IPV4_TEXT_LEN]);
 
 /* Random bits for DHCP transaction ids and jitter; never blocks. */
 uint32_t net_random_u32(void);

@@ -1,7 +1,6 @@
 /* root.c - the real root: an NBD export, an NFS export (v3 or v4, through
  * the kernel's own mount code: no helper binaries), or a local device. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,9 +10,10 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "fmt.h"
+#include "kfile.h"
 #include "log.h"
 #include "root.h"
-#include "template.h"
 
 /* Tried in order when neither the root= fstype field nor rootfstype= names
  * one; only those the kernel has are attempted. */
@@ -27,17 +27,10 @@ static unsigned long root_flags(const struct netswap_config *cfg)
 static bool kernel_has_fs(const char *fstype)
 {
 	char buf[4096], needle[40];
-	ssize_t n;
-	int fd = open("/proc/filesystems", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (kfile_read(AT_FDCWD, "/proc/filesystems", buf, sizeof(buf)) <= 0)
 		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	snprintf(needle, sizeof(needle), "\t%s\n", fstype);
+	bufprint(needle, sizeof(needle), "\t%s\n", fstype);
 	return strstr(buf, needle) != NULL;
 }
 
@@ -75,51 +68,20 @@ static int wait_device(const char *path, int timeout)
 	return -1;
 }
 
-static const char *server_of(const char *host, bool is_dhcp, const struct net_state *net,
-			     char *buf, size_t cap)
-{
-	if (!is_dhcp)
-		return host;
-	if (!net->server.s_addr) {
-		err("root: server 'dhcp' but the DHCP reply named no server");
-		return NULL;
-	}
-	inet_ntop(AF_INET, &net->server, buf, (socklen_t)cap);
-	return buf;
-}
-
 static int mount_nbd(const struct netswap_config *cfg, const struct root_spec *r,
 		     const struct net_state *net, struct nbd_device *dev)
 {
-	struct template_vars vars = { net->mac_text, net->ip_text, net->hostname };
-	char server[HOST_LEN];
-	const char *host = server_of(r->nbd.host, r->nbd.host_is_dhcp, net, server, sizeof(server));
+	const struct nbd_want want = {
+		.conns = 1,
+		.io_timeout = r->nbd_timeout ? r->nbd_timeout : NBD_REQUEST_TIMEOUT_S,
+		.read_only = !cfg->root_rw,
+		.wait_s = cfg->timeout,
+	};
 	const char *fstype = r->fstype[0] ? r->fstype : cfg->rootfstype;
 	const char *opts = r->mountopts[0] ? r->mountopts : cfg->rootflags;
 
-	if (!host)
+	if (nbd_target_open(dev, &r->nbd, &want, net, "root=nbd") < 0)
 		return -1;
-	if (dev->index < 0) {
-		memset(dev, 0, sizeof(*dev));
-		dev->index = -1;
-		snprintf(dev->host, sizeof(dev->host), "%s", host);
-		dev->host_is_dhcp = r->nbd.host_is_dhcp;
-		snprintf(dev->ifname, sizeof(dev->ifname), "%s", net->ifname);
-		dev->port = r->nbd.port;
-		dev->conns = 1;
-		dev->read_only = !cfg->root_rw;
-		dev->io_timeout = r->nbd_timeout ? r->nbd_timeout : NBD_REQUEST_TIMEOUT_S;
-		if (template_expand(r->nbd.export_name, &vars, dev->export_name,
-				    sizeof(dev->export_name)) < 0) {
-			err("root=nbd: export '%s' cannot be expanded (needs ${mac}, ${ip} or ${hostname} this node does not have)",
-			    r->nbd.export_name);
-			return -1;
-		}
-		if (nbd_attach(dev, cfg->timeout) < 0) {
-			dev->index = -1;
-			return -1;
-		}
-	}
 	return mount_device(dev->path, fstype, root_flags(cfg), opts[0] ? opts : NULL);
 }
 
@@ -128,9 +90,9 @@ static int mount_nbd(const struct netswap_config *cfg, const struct root_spec *r
 static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r,
 		     const struct net_state *net)
 {
-	char server[HOST_LEN], source[HOST_LEN + NAME_LEN + 4], opts[NAME_LEN + 96];
-	const char *host = server_of(r->nfs_server, !strcmp(r->nfs_server, "dhcp"), net, server,
-				     sizeof(server));
+	char server[IPV4_TEXT_LEN], source[HOST_LEN + NAME_LEN + 4], opts[NAME_LEN + 96];
+	const char *host = net_server_of(net, r->nfs_server, !strcmp(r->nfs_server, "dhcp"),
+					 "root=nfs", server);
 	const char *user = r->nfs_options[0] ? r->nfs_options : cfg->rootflags;
 	bool v4_only = strstr(user, "vers=4") || strstr(user, "nfsvers=4");
 	bool v3_only = strstr(user, "vers=3") || strstr(user, "nfsvers=3");
@@ -138,9 +100,9 @@ static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r
 
 	if (!host)
 		return -1;
-	snprintf(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", host, r->nfs_path);
+	bufprint(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", host, r->nfs_path);
 	if (!v3_only) {
-		snprintf(opts, sizeof(opts), "addr=%s%s%s%s", host, v4_only ? "" : ",vers=4",
+		bufprint(opts, sizeof(opts), "addr=%s%s%s%s", host, v4_only ? "" : ",vers=4",
 			 user[0] ? "," : "", user);
 		if (mount(source, NEWROOT, "nfs4", root_flags(cfg), opts) == 0)
 			return 0;
@@ -150,7 +112,7 @@ static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r
 		}
 		info("root: NFSv4 mount of %s failed (%s), trying NFSv3", source, strerror(errno));
 	}
-	snprintf(opts, sizeof(opts), "addr=%s,nolock%s%s%s", host, v3_only ? "" : ",vers=3",
+	bufprint(opts, sizeof(opts), "addr=%s,nolock%s%s%s", host, v3_only ? "" : ",vers=3",
 		 user[0] ? "," : "", user);
 	if (mount(source, NEWROOT, "nfs", root_flags(cfg), opts) == 0)
 		return 0;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dirent_iter.h"
+#include "fmt.h"
 #include "log.h"
 #include "switch_root.h"
 
@@ -90,7 +91,7 @@ static void move_api_mounts(const char *newroot)
 	char target[128];
 
 	for (size_t i = 0; i < sizeof(api_mounts) / sizeof(api_mounts[0]); i++) {
-		snprintf(target, sizeof(target), "%s%s", newroot, api_mounts[i]);
+		bufprint(target, sizeof(target), "%s%s", newroot, api_mounts[i]);
 		if (mount(api_mounts[i], target, NULL, MS_MOVE, NULL) < 0) {
 			warn("root: cannot move %s to %s: %s; detaching it", api_mounts[i], target,
 			     strerror(errno));

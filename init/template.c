@@ -2,6 +2,7 @@
  *
  * Pure: no allocation, no system calls. See template.h for the syntax.
  */
+#include "fmt.h"
 #include "template.h"
 
 #include <stdio.h>
@@ -134,10 +135,10 @@ int template_check(const char *tmpl, char *msg, size_t msglen)
 		const char *more = p.len > 32 ? "..." : "";
 
 		if (rc == TEMPLATE_EUNKNOWN)
-			snprintf(msg, msglen, "unknown variable ${%.*s%s}, expected " VARS_EXPECTED,
+			bufprint(msg, msglen, "unknown variable ${%.*s%s}, expected " VARS_EXPECTED,
 				 shown, p.text, more);
 		else
-			snprintf(msg, msglen, "unterminated '${%.*s%s' at offset %zu, expected " VARS_EXPECTED,
+			bufprint(msg, msglen, "unterminated '${%.*s%s' at offset %zu, expected " VARS_EXPECTED,
 				 shown, p.text, more, p.offset);
 	}
 	return rc;

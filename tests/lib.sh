@@ -111,13 +111,6 @@ nbd_server_down() {
 	forget_pid "$NBD_PID"
 }
 
-nbd_server_stop() {
-	kill "$NBD_PID" 2>/dev/null
-	# nbd-server forks a child per client: stop those too
-	pkill -P "$NBD_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$NBD_PID" 2>/dev/null || break; sleep 0.1; done
-}
-
 # PIDs a test stopped itself leave PIDS, so the cleanup never hits a reused PID.
 forget_pid() {
 	local keep=() p

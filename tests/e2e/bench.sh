@@ -101,8 +101,7 @@ servers_stop() {
 		nbdkit_stop
 		KIT_PID= KIT_PORT=
 	fi
-	nbd_server_stop
-	forget_pid "$NBD_PID"
+	nbd_server_down
 	rm -f "$T/nbd-server.pid"
 }
 

@@ -5,7 +5,7 @@
 # A crash, leak or timeout fails the run and leaves the input in DIR.
 set -uo pipefail
 dir=$1 secs=$2
-pure="init/cmdline.c init/cmdline_nbd.c init/cmdline_ip.c init/template.c init/dhcp.c init/ipudp.c init/nbd_proto.c"
+pure="init/fmt.c init/addr.c init/msgbuf.c init/cmdline.c init/cmdline_nbd.c init/cmdline_ip.c init/template.c init/dhcp.c init/ipudp.c init/nbd_proto.c"
 mkdir -p "$dir"
 passed=0 failed=0
 for src in tests/fuzz/fuzz_*.c; do

@@ -3,7 +3,7 @@
 #
 # Not a unit test: it needs root, network namespaces and dnsmasq (apt-get
 # install dnsmasq-base; ethtool optional).  A veth pair joins a server namespace (dnsmasq) and a client
-# namespace, where a small client built from init/dhcp.c and init/ipudp.c
+# namespace, where a small client built from init/dhcp.c (and ipudp.c, addr.c, msgbuf.c, fmt.c)
 # sends our DISCOVER and REQUEST over an AF_PACKET SOCK_DGRAM socket, as the
 # init does, and prints the state file it would write.  Passes when dnsmasq
 # ACKs the reserved address and logged our vendor class and hostname.
@@ -25,6 +25,7 @@ for t in ip dnsmasq; do
 done
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/unit/dnsmasq_ns.sh"
 CC=${1:-cc}
 OFFLOAD=${2:-on}
 TAG=nsdhcplive$$
@@ -175,39 +176,17 @@ int main(int argc, char **argv)
 }
 EOF
 $CC -std=gnu11 -Wall -Wextra -Werror -I"$ROOT/init" -o "$TMP/client" "$TMP/client.c" \
-	"$ROOT/init/dhcp.c" "$ROOT/init/ipudp.c"
+	"$ROOT/init/dhcp.c" "$ROOT/init/ipudp.c" "$ROOT/init/addr.c" "$ROOT/init/msgbuf.c" "$ROOT/init/fmt.c"
 
-ip netns add "$SRV"
-ip netns add "$CLI"
-ip link add vsrv netns "$SRV" type veth peer name vcli netns "$CLI"
-ip -n "$SRV" addr add 10.99.0.1/24 dev vsrv
-ip -n "$SRV" link set vsrv up
-ip -n "$CLI" link set vcli address "$MAC" up
-ip -n "$CLI" link set lo up
+ns_veth_up "$SRV" "$CLI" vcli "$MAC"
 if [ "$OFFLOAD" = txoff ]; then
 	ip netns exec "$SRV" ethtool -K vsrv tx off >/dev/null
 fi
 
-cat >"$TMP/dnsmasq.conf" <<EOF
-port=0
-interface=vsrv
-bind-interfaces
-user=root
-log-dhcp
-log-facility=$TMP/dnsmasq.log
-dhcp-authoritative
-dhcp-range=10.99.0.100,10.99.0.150,255.255.255.0,1h
-dhcp-host=$MAC,10.99.0.42
-domain=cluster.test
-dhcp-option=3,10.99.0.1
-dhcp-option=6,10.99.0.1,10.99.0.2
-dhcp-option=17,10.99.0.1:/srv/nfsroot/node42
-dhcp-boot=pxelinux.0,bootsrv,10.99.0.5
-EOF
-ip netns exec "$SRV" dnsmasq --conf-file="$TMP/dnsmasq.conf" --keep-in-foreground \
-	--pid-file="$TMP/dnsmasq.pid" --dhcp-leasefile="$TMP/leases" &
-DNSMASQ=$!
-sleep 0.5
+dnsmasq_conf "$TMP" dhcp-range=10.99.0.100,10.99.0.150,255.255.255.0,1h "dhcp-host=$MAC,10.99.0.42" \
+	domain=cluster.test dhcp-option=3,10.99.0.1 dhcp-option=6,10.99.0.1,10.99.0.2 \
+	dhcp-option=17,10.99.0.1:/srv/nfsroot/node42 dhcp-boot=pxelinux.0,bootsrv,10.99.0.5
+dnsmasq_up "$SRV" "$TMP"
 
 ip netns exec "$CLI" "$TMP/client" vcli "$MAC" >"$TMP/conf" 2>"$TMP/client.log" || true
 cat "$TMP/conf" "$TMP/client.log"

@@ -25,6 +25,7 @@ for t in ip dnsmasq unshare; do
 	command -v $t >/dev/null || { echo "lease_live: $t not installed" >&2; exit 77; }
 done
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/unit/dnsmasq_ns.sh"
 INIT=$(realpath "${1:-$ROOT/out/init}")
 [ -x "$INIT" ] || { echo "lease_live: no $INIT (make init)" >&2; exit 77; }
 TAG=nslease$$
@@ -56,32 +57,14 @@ wait_for() { # seconds, command...
 	return 1
 }
 
-ip netns add "$SRV" && ip netns add "$CLI" || exit 1
-ip link add vsrv netns "$SRV" type veth peer name "$IF" netns "$CLI"
-ip -n "$SRV" addr add 10.99.0.1/24 dev vsrv
-ip -n "$SRV" link set vsrv up
-ip -n "$CLI" link set "$IF" address "$MAC" up
-ip -n "$CLI" link set lo up
+ns_veth_up "$SRV" "$CLI" "$IF" "$MAC" || exit 1
 # as the init left it: the address, and the file (LEASETIME and HOSTNAME
 # differ from what the server will say, so a rewrite shows)
 ip -n "$CLI" addr add 10.99.0.42/24 dev "$IF"
 
 dnsmasq_start() { # reserved address
-	cat >"$TMP/dnsmasq.conf" <<EOF
-port=0
-interface=vsrv
-bind-interfaces
-user=root
-log-dhcp
-log-facility=$TMP/dnsmasq.log
-dhcp-authoritative
-dhcp-range=10.99.0.100,10.99.0.150,255.255.255.0,2m
-dhcp-host=$MAC,$1,node42
-EOF
-	ip netns exec "$SRV" dnsmasq --conf-file="$TMP/dnsmasq.conf" --keep-in-foreground \
-		--dhcp-leasefile="$TMP/leases" &
-	DNSMASQ=$!
-	sleep 0.5
+	dnsmasq_conf "$TMP" dhcp-range=10.99.0.100,10.99.0.150,255.255.255.0,2m "dhcp-host=$MAC,$1,node42"
+	dnsmasq_up "$SRV" "$TMP"
 }
 dnsmasq_start 10.99.0.42
 

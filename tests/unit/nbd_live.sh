@@ -64,7 +64,7 @@ build() {
 	fi
 	live=$tmp/nbd_live
 	${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -g -I"$root/init" -o "$live" \
-		"$root/tests/unit/nbd_live.c" "$root/init/nbd_proto.c" || exit 1
+		"$root/tests/unit/nbd_live.c" "$root/init/nbd_proto.c" "$root/init/msgbuf.c" "$root/init/fmt.c" || exit 1
 }
 
 # check LABEL NBD_LIVE-OPTIONS... EXPORT: one expectation on the server at $port.

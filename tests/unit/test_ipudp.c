@@ -362,21 +362,8 @@ static void test_decode_ip_options(void)
 	CHECK(memcmp(pl, "a DHCP message", 15) == 0);
 }
 
-/* Two in one line stay two (inet_ntoa's static buffer printed one). */
-static void test_ipv4_text(void)
-{
-	char a[IPV4_TEXT_LEN], b[IPV4_TEXT_LEN];
-	struct in_addr x = { htonl(0x0a000201) }, y = { htonl(0xffffffff) }, z = { 0 };
-	char line[64];
-
-	snprintf(line, sizeof line, "%s %s", ipv4_text(x, a), ipv4_text(y, b));
-	CHECK_STR(line, "10.0.2.1 255.255.255.255");
-	CHECK_STR(ipv4_text(z, a), "0.0.0.0");
-}
-
 int main(void)
 {
-	RUN(test_ipv4_text);
 	RUN(test_decode_dnsmasq_offer);
 	RUN(test_decode_udhcpc_discover);
 	RUN(test_encode_matches_udhcpc);
