@@ -123,7 +123,10 @@ static void attempt(struct keeper *k, struct keeper_dev *d, long now)
 	d->tries++;
 	if (d->dev.host_is_dhcp)
 		o->resolve(o->ctx, &d->dev);
-	fd = o->connect(o->ctx, &d->dev, &got);
+	/* Say why the first attempt of an outage failed, and every tenth
+	 * after it (about a minute at the longest backoff): an outage that
+	 * does not end must not be silent. */
+	fd = o->connect(o->ctx, &d->dev, &got, d->tries % 10 != 1);
 	if (fd < 0) {
 		back_off(d, now);
 		return;
@@ -140,9 +143,13 @@ static void attempt(struct keeper *k, struct keeper_dev *d, long now)
 	if (rc == 0) {
 		replaced(d, now);
 	} else if (rc == -ENOSPC) {
-		/* Nothing dead: an adopted device whose connections all live. */
+		/* Nothing dead: an adopted device whose connections all live,
+		 * or a notice the kernel had already acted on. */
 		if (d->probing)
 			info("keeper: %s: all %d connection(s) alive", d->dev.path, d->dev.conns);
+		else
+			warn("keeper: %s: the kernel took no new connection: it has none dead",
+			     d->dev.path);
 		d->dead = 0;
 	} else {
 		bufprint(why, sizeof(why), "was refused by the kernel (%s)", strerror(-rc));

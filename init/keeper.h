@@ -19,7 +19,7 @@ struct keeper_ops {
 	int (*resolve)(void *ctx, struct nbd_device *dev);
 	/* Connects to dev->host and negotiates dev->export_name; fills *exp.
 	 * Returns the socket, or <0. */
-	int (*connect)(void *ctx, struct nbd_device *dev, struct nbd_export *exp);
+	int (*connect)(void *ctx, struct nbd_device *dev, struct nbd_export *exp, bool quiet);
 	/* Hands fd to the kernel for dev (NBD_CMD_RECONFIGURE): 0, -ENOSPC when
 	 * none of dev's connections is dead, or another -errno. */
 	int (*reconfigure)(void *ctx, const struct nbd_device *dev, int fd);

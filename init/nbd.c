@@ -522,10 +522,10 @@ static int keeper_resolve(void *ctx, struct nbd_device *dev)
 	return 0;
 }
 
-static int keeper_connect(void *ctx, struct nbd_device *dev, struct nbd_export *exp)
+static int keeper_connect(void *ctx, struct nbd_device *dev, struct nbd_export *exp, bool quiet)
 {
 	(void)ctx;
-	return nbd_connect_one(dev, exp, KEEPER_CONNECT_MS, true);
+	return nbd_connect_one(dev, exp, KEEPER_CONNECT_MS, quiet);
 }
 
 static int keeper_reconfigure(void *ctx, const struct nbd_device *dev, int fd)

@@ -17,6 +17,7 @@ struct fake_server {
 	uint16_t flags;
 	int dead_in_kernel;      /* connections the kernel holds dead */
 	int connects, reconfigures, resolves;
+	int loud;                /* attempts asked to say why they failed */
 	const char *lease_host;  /* what the lease says now, for 'dhcp' */
 };
 
@@ -37,12 +38,13 @@ static int fake_resolve(void *ctx, struct nbd_device *dev)
 	return 0;
 }
 
-static int fake_connect(void *ctx, struct nbd_device *dev, struct nbd_export *exp)
+static int fake_connect(void *ctx, struct nbd_device *dev, struct nbd_export *exp, bool quiet)
 {
 	struct fake_server *s = &srv[dev->index];
 
 	(void)ctx;
 	s->connects++;
+	s->loud += !quiet;
 	if (s->down)
 		return -1;
 	memset(exp, 0, sizeof(*exp));
@@ -152,6 +154,30 @@ static void backoff_doubles_to_a_cap(void)
 	keeper_retry_due(&k, t);
 	CHECK_EQ(k.devs[0].dead, 0);
 	CHECK_EQ(keeper_wait_ms(&k, t), -1);
+}
+
+/* An outage that lasts is not silent: the first attempt says why it
+ * failed, then every tenth; a new outage starts the count again. */
+static void failures_are_told_now_and_then(void)
+{
+	long t = 0;
+
+	setup(1, 1);
+	srv[0].down = true;
+	kernel_drops(0, 0);
+	for (int i = 0; i < 21; i++) {
+		keeper_retry_due(&k, t);
+		t += KEEPER_RETRY_MAX_MS;
+	}
+	CHECK_EQ(srv[0].connects, 21);
+	CHECK_EQ(srv[0].loud, 3);
+	srv[0].down = false;
+	keeper_retry_due(&k, t);
+	CHECK_EQ(srv[0].loud, 3);
+	srv[0].down = true;
+	kernel_drops(0, t);
+	keeper_retry_due(&k, t);
+	CHECK_EQ(srv[0].loud, 4);
 }
 
 /* A server that came back with another export behind the name. */
@@ -346,6 +372,7 @@ int main(void)
 	RUN(state_bad_lines);
 	RUN(dead_server_does_not_hold_up_another);
 	RUN(backoff_doubles_to_a_cap);
+	RUN(failures_are_told_now_and_then);
 	RUN(changed_export_is_refused);
 	RUN(mismatch_messages);
 	RUN(several_dead_connections);
