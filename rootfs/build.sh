@@ -22,11 +22,20 @@ suite=${ROOTFS_SUITE:-bookworm}
 packages="systemd,systemd-sysv,udev,iproute2,procps${ROOTFS_PACKAGES:+,$ROOTFS_PACKAGES}"
 img=$out/rootfs.ext4
 
-hash=$( {
+# Two levels: the Debian tree as mmdebstrap made it (base.tar, keyed by what
+# it was asked for), and the image with our integration (keyed by that and
+# our files too), so a change of ours does not download Debian again.
+base_hash=$( {
 	echo "$mirror $suite $packages"
+	sed -n '/^mmdebstrap_base()/,/^}/p' "$here/build.sh"
+} | sha256sum | cut -c1-16)
+hash=$( {
+	echo "$base_hash"
 	cat "$here"/*.sh "$here"/netswap-* "$here"/networkd.conf "$here"/../init/netswap-keeper.service
 } | sha256sum | cut -c1-16)
-cache=${NETSWAP_CACHE:-$HOME/.cache/netswap}/rootfs/$hash
+root_cache=${NETSWAP_CACHE:-$HOME/.cache/netswap}/rootfs
+cache=$root_cache/$hash
+base=$root_cache/base-$base_hash.tar
 if [ -f "$cache/rootfs.ext4" ] && [ -z "${ROOTFS_REFRESH:-}" ]; then
 	[ -f "$img" ] && [ "$(cat "$img.stamp" 2>/dev/null)" = "$hash" ] && exit 0
 	cp --sparse=always "$cache/rootfs.ext4" "$img"
@@ -37,19 +46,28 @@ fi
 [ "$(id -u)" = 0 ] || { echo "rootfs: mmdebstrap needs root to build $img" >&2; exit 1; }
 command -v mmdebstrap >/dev/null || { echo "rootfs: mmdebstrap missing (make deps)" >&2; exit 1; }
 
+# No docs, man pages or translations: a node image is not read by people.
+mmdebstrap_base() {
+	mmdebstrap --variant=minbase --format=tar --include="$packages" \
+		--aptopt='APT::Install-Recommends "false"' \
+		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+		--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+		--dpkgopt='path-exclude=/usr/share/info/*' \
+		--customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
+		"$suite" "$1" "$mirror"
+}
+
 start=$SECONDS
 mkdir -p "$cache"
+if [ ! -f "$base" ] || [ -n "${ROOTFS_REFRESH:-}" ]; then
+	echo "rootfs: mmdebstrap $suite from $mirror: $packages"
+	mmdebstrap_base "$base.new"
+	mv "$base.new" "$base"
+	echo "rootfs: $base in $((SECONDS - start)) s"
+fi
 dir=$cache/dir
-rm -rf "$dir"
-# No docs, man pages or translations: a node image is not read by people.
-echo "rootfs: mmdebstrap $suite from $mirror: $packages"
-mmdebstrap --variant=minbase --include="$packages" \
-	--aptopt='APT::Install-Recommends "false"' \
-	--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-	--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-	--dpkgopt='path-exclude=/usr/share/info/*' \
-	--customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
-	"$suite" "$dir" "$mirror"
+rm -rf "$dir" && mkdir -p "$dir"
+tar -C "$dir" --numeric-owner --xattrs --xattrs-include='*' -xpf "$base"
 bash "$here/install.sh" "$dir"
 echo "netswap-node" >"$dir/etc/hostname"
 # a demo image: root logs in on the console with no password (set one, or

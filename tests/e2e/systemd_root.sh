@@ -7,7 +7,10 @@
 # keep the keeper and the boot NIC's address, pass the verifying hog at
 # 2.5x RAM, and power off through `systemctl poweroff` with pages still in
 # swap: no hung task, no NBD I/O error, "reboot: Power down" reached.
-# Prints the boot time from "Run /init" to systemd's start and to
+# SYSTEMD_ROOT_END=reboot ends with `systemctl reboot` instead (QEMU runs
+# with -no-reboot: "reboot: Restarting system" is the end).
+# SYSTEMD_ROOT_OPTS overrides "rootovl" (empty: a read-only root, for a
+# kernel without overlayfs). Prints the boot time from "Run /init" to systemd's start and to
 # multi-user.target, and how long the shutdown took. Several minutes on
 # TCG: not part of `make check`.
 set -u
@@ -35,8 +38,11 @@ sparse_file "$T/swap.img" 1G
 nbd_server root="$T/root.ext4:ro" swap="$T/swap.img"
 # The README's line for a real root (ROOT_MODE=overlay), on QEMU's network
 append="ip=dhcp netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root ${SYSTEMD_ROOT_OPTS-rootovl}"
+end=${SYSTEMD_ROOT_END:-poweroff}
+case $end in poweroff) down_re="reboot: Power down" ;; reboot) down_re="reboot: Restarting system" ;;
+*) fail "SYSTEMD_ROOT_END=$end: expected poweroff or reboot" ;; esac
 t0=$SECONDS
-QEMU_MEM=$mem QEMU_SMP=${QEMU_SMP:-2} qemu_boot node "$append"
+QEMU_MEM=$mem QEMU_SMP=${QEMU_SMP:-1} qemu_boot node "$append${SYSTEMD_ROOT_END:+ netswap_e2e_end=$end}"
 
 # wall-clock marks, for what has no kernel timestamp
 mark() { # NAME REGEX SECONDS
@@ -48,22 +54,34 @@ mark systemd "systemd\[1\]: systemd [0-9]+ running|Welcome to " 300 || fail "sys
 mark state "E2E: state=" 600 || fail "the system did not finish booting (no E2E: state= line)"
 log "$(console_line node 'E2E: state=')"
 console_text node | grep 'E2E: failed unit' | sed "s/^/[$TEST_NAME] /"
-mark poweroff "E2E: poweroff at" 900 || fail "the checks did not reach the poweroff"
-mark down "reboot: Power down" 600 || fail "no 'reboot: Power down' after systemctl poweroff"
+mark poweroff "E2E: $end at" 900 || fail "the checks did not reach the $end"
+mark down "$down_re" 600 || fail "no '$down_re' after systemctl $end"
 stop_qemu node 60
 console_text node | grep 'E2E:' | sed "s/^/[$TEST_NAME] /"
 
 bad=$(console_text node | grep -E "$SWAP_BAD_RE|nbd[0-9]+: .*(error|fail)" | head -n 5)
 [ -z "$bad" ] || fail "the node reported: $bad"
 console_has node "E2E: state=running" || fail "systemd is not running: $(console_line node 'E2E: state=') $(console_text node | grep 'E2E: failed unit' | tr '\n' ' ')"
-console_has node "E2E: root=overlay overlay rw," || fail "the root is not the overlay: $(console_line node 'E2E: root=')"
-console_has node "E2E: root writable: written" || fail "the root is not writable"
+# SYSTEMD_ROOT_OPTS= (empty) boots the root read-only, for kernels without overlayfs
+if [[ $append == *rootovl* ]]; then
+	console_has node "E2E: root=overlay overlay rw," || fail "the root is not the overlay: $(console_line node 'E2E: root=')"
+	console_has node "E2E: root writable: written" || fail "the root is not writable"
+	shmem=$(console_line node 'E2E: swap used before poweroff' | sed 's/.*shmem \([0-9]*\) MiB.*/\1/')
+	[ "${shmem:-0}" -gt 0 ] || fail "nothing written to the overlay before poweroff"
+else
+	console_has node "E2E: root=/dev/nbd1 ext4 ro," || fail "the root is not the read-only NBD root: $(console_line node 'E2E: root=')"
+fi
 console_has node "E2E: swaps=/dev/nbd0 " || fail "swap not active under systemd: $(console_line node 'E2E: swaps=')"
 console_has node "E2E: swap unit dev-nbd0.swap active DefaultDependencies=no FragmentPath=/run/systemd/generator/dev-nbd0.swap" ||
 	fail "swap is not the generator's unit without default dependencies: $(console_line node 'E2E: swap unit')"
 console_has node "E2E: keeper-service=active boot-nic-service=active" || fail "$(console_line node 'E2E: keeper-service')"
 console_has node "E2E: keepers=.*@netswap-keeper" || fail "no @netswap-keeper: $(console_line node 'E2E: keepers=')"
 console_has node "E2E: addr=10\.0\.2\.15/24 route=default via 10\.0\.2\.2" || fail "the boot NIC lost its address or route: $(console_line node 'E2E: addr=')"
+console_has node 'E2E: metrics: 1[0-9] series, netswap_nbd_connected\{device="nbd0",server="10\.0\.2\.2:[0-9]+",export="swap"\} 1 netswap_nbd_connected\{device="nbd1".*\} 1' ||
+	fail "no metrics of both devices, connected: $(console_line node 'E2E: metrics:')"
+console_has node "E2E: netswap-check rc=0" || fail "netswap-check failed on a healthy node: $(console_text node | grep -B1 'netswap-check rc=' | head -n 2 | tr '\n' ' ')"
+console_has node 'E2E: metrics after the hog: netswap_nbd_read_bytes_total [1-9][0-9]{6,} netswap_nbd_written_bytes_total [1-9][0-9]{7,}' ||
+	fail "the metrics do not count the hog's swap traffic: $(console_line node 'E2E: metrics after')"
 console_has node "hog: RESULT ok" || fail "the hog did not verify every page: $(console_line node 'hog: RESULT')"
 console_has node "E2E: hog rc=0" || fail "the hog failed"
 used=$(console_line node 'E2E: swap used before poweroff' | sed 's/.*poweroff: \([0-9]*\) MiB.*/\1/')
@@ -74,12 +92,12 @@ used=$(console_line node 'E2E: swap used before poweroff' | sed 's/.*poweroff: \
 # monotonic clock.
 ktime() { console_line node "$1" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'; }
 run_init=$(ktime "Run /init as init process")
-power_down=$(ktime "reboot: Power down")
+power_down=$(ktime "$down_re")
 sd_start=$(ktime "systemd\[1\]: ")
 mu=$(console_line node 'E2E: systemd-started=' | sed 's/.*multi-user=\([0-9.]*\).*/\1/')
-poweroff_at=$(console_line node 'E2E: poweroff at' | sed 's/.*poweroff at \([0-9.]*\).*/\1/')
-figures=$(awk -v r="$run_init" -v s="$sd_start" -v m="$mu" -v p="$poweroff_at" -v d="$power_down" -v mem="$mem" 'BEGIN {
-	printf "%d MiB node: Run /init to systemd %.1f s, to multi-user.target %.1f s; systemctl poweroff to Power down %.1f s", mem, s - r, m - r, d - p }')
+poweroff_at=$(console_line node "E2E: $end at" | sed "s/.*$end at \([0-9.]*\).*/\1/")
+figures=$(awk -v r="$run_init" -v s="$sd_start" -v m="$mu" -v p="$poweroff_at" -v d="$power_down" -v mem="$mem" -v end="$end" 'BEGIN {
+	printf "%d MiB node: Run /init to systemd %.1f s, to multi-user.target %.1f s; systemctl %s to its end %.1f s", mem, s - r, m - r, end, d - p }')
 log "wall clock: Run /init at ${at_init} s, systemd at ${at_systemd} s, state at ${at_state} s, poweroff at ${at_poweroff} s, Power down at ${at_down} s"
 log "$(console_line node 'hog: RESULT')"
 pass "$figures"
