@@ -253,7 +253,7 @@ if [ "$root_mode" = cow ]; then
 else
 	root_opts=$'\treadonly = true'
 	root_desc="read-only"
-	[ "$root_mode" = overlay ] && root_desc="read-only; each node writes to a tmpfs overlay of its own (rootovl)"
+	[ "$root_mode" = overlay ] && root_desc="read-only, with a tmpfs overlay on each node: rootovl"
 fi
 fill nbd-server.conf "$dir/nbd-server.conf" "NODES=$nodes" "DIR=$dir" "LISTEN=$listen" "PORT=$port" \
 	"ROOT_MODE=$root_desc" "ROOT_IMAGE=$root_image" "ROOT_OPTS=$root_opts" "SWAP_EXPORTS=$exports"
