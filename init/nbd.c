@@ -579,7 +579,7 @@ static int open_link_events(int nl, int *family)
  * (node_exporter, netswap-check) sees the old file or the new one. The
  * buffer is static so that it is among the pages the keeper locks. A
  * failed write is only retried: the metrics never hold up a reconnect. */
-static void write_metrics(const struct keeper *k, int rundir, long now)
+static void write_metrics(const struct keeper *k, int rundir, int sysblock, long now)
 {
 	static char text[16384];
 	struct blk_stat st[MAX_NBD_DEVICES];
@@ -587,8 +587,8 @@ static void write_metrics(const struct keeper *k, int rundir, long now)
 	int len, fd;
 
 	for (int i = 0; i < k->n; i++) {
-		snprintf(path, sizeof(path), "/sys/block/nbd%d/stat", k->devs[i].dev.index);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "nbd%d/stat", k->devs[i].dev.index);
+		fd = openat(sysblock, path, O_RDONLY | O_CLOEXEC);
 		len = fd < 0 ? -1 : (int)read(fd, buf, sizeof(buf) - 1);
 		if (fd >= 0)
 			close(fd);
@@ -606,7 +606,7 @@ static void write_metrics(const struct keeper *k, int rundir, long now)
 		close(fd);
 }
 
-static void keeper_loop(struct keeper *k, bool adopt, int rundir)
+static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 {
 	long metrics_at = -METRICS_INTERVAL_MS;
 	struct keeper_nl ctx = { .nl = nl_open(NETLINK_GENERIC), .rundir = rundir };
@@ -641,7 +641,7 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir)
 		keeper_retry_due(k, now_ms());
 		if (now_ms() - metrics_at >= 1000) { /* at most once a second */
 			metrics_at = now_ms();
-			write_metrics(k, rundir, metrics_at);
+			write_metrics(k, rundir, sysblock, metrics_at);
 		}
 	}
 }
@@ -818,6 +818,9 @@ int nbd_keeper_main(int argc, char **argv)
 	static struct keeper k;
 	bool attached = argc > 2 && strcmp(argv[2], "--attached") == 0;
 	int rundir = open(RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	/* A keeper started before the pivot keeps the initramfs as its root,
+	 * where /sys is gone afterwards: hold the directory, as /run/netswap. */
+	int sysblock = open("/sys/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	log_open();
 	if (rundir < 0 || (rc = read_state(rundir, &k)) < 0) {
@@ -838,6 +841,6 @@ int nbd_keeper_main(int argc, char **argv)
 		(void)!write(KEEPER_READY_FD, "R", 1);
 		close(KEEPER_READY_FD);
 	}
-	keeper_loop(&k, !attached, rundir);
+	keeper_loop(&k, !attached, rundir, sysblock);
 	return 0;
 }
