@@ -5,7 +5,8 @@
 # 3x its RAM, verifying every page. Ctrl-C stops QEMU and the server.
 # ROOT=<image> boots that root instead (make rootfs: out/rootfs.ext4, a
 # Debian root with systemd), read-only below a tmpfs overlay (rootovl),
-# with 256 MiB (DEMO_MEM) and no hog.
+# with 256 MiB (DEMO_MEM) and no hog; DEMO_ROOT_OPTS= (empty) boots it
+# read-only instead, for a kernel without overlayfs.
 set -euo pipefail
 export OUT=$1
 mode=${2:-demo}
@@ -15,6 +16,7 @@ TEST_NAME=run
 root_img=${ROOT:-}
 if [ -n "$root_img" ]; then
 	[ -f "$root_img" ] || { echo "run: ROOT=$root_img: no such image (make rootfs builds out/rootfs.ext4)" >&2; exit 1; }
+	root_img=$(realpath "$root_img") # nbd-server runs from /
 	mem=${DEMO_MEM:-256}
 else
 	root_img=$TESTROOT_IMG
@@ -26,7 +28,7 @@ nbd_server root="$root_img:ro" swap="$T/swap.img"
 
 append="ip=dhcp netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root"
 if [ -n "${ROOT:-}" ]; then
-	append+=" rootovl"
+	append+=" ${DEMO_ROOT_OPTS-rootovl}"
 	echo "run: booting a ${mem} MiB node with root $root_img: $append"
 	echo "run: log in as root (no password in make rootfs's image); poweroff ends it, Ctrl-C stops everything"
 	mode=real
