@@ -46,6 +46,7 @@ t0=$SECONDS
 QEMU_MEM=$mem QEMU_SMP=${QEMU_SMP:-1} qemu_boot node "$append${SYSTEMD_ROOT_END:+ netswap_e2e_end=$end}"
 
 # wall-clock marks, for what has no kernel timestamp
+at_init=- at_systemd=- at_state=- at_poweroff=- at_down=-
 mark() { # NAME REGEX SECONDS
 	wait_console node "$2" "$3" || return 1
 	eval "at_$1=$((SECONDS - t0))"

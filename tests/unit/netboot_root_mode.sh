@@ -3,7 +3,7 @@
 # rootovl on the nodes' command line; cow warns about nbd#177; a bad mode
 # is refused naming the choices. Needs OUT/bzImage and OUT/initramfs.img.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 out=${OUT:-out}
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
