@@ -22,7 +22,8 @@ INIT_LDFLAGS := -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,--build-
 HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinit
 
-.PHONY: all help deps kernel stock-kernel lockdep-kernel kernel-series init initramfs netboot testroot run shell \
+.PHONY: all help deps kernel stock-kernel lockdep-kernel kernel-series init initramfs netboot testroot rootfs run shell \
+	systemd-root \
 	check unit fuzz fuzz-check torture bench faults serve clean
 all: kernel initramfs netboot
 
@@ -32,7 +33,9 @@ help:
 	@echo "make shell      the same, ending in the node's shell"
 	@echo "make check      host unit tests, fuzz smoke, QEMU end-to-end tests"
 	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
-	@echo "make fuzz | torture | bench | faults"
+	@echo "make rootfs     a Debian 12 node root with systemd and netswap's integration: $(OUT)/rootfs.ext4"
+	@echo "make run ROOT=$(OUT)/rootfs.ext4   boot that root instead of the busybox demo"
+	@echo "make fuzz | torture | bench | faults | systemd-root"
 
 deps:
 	@bash tools/deps.sh all
@@ -95,11 +98,18 @@ $(OUT)/hog: tests/hog/hog.c tests/hog/pattern.c tests/hog/pattern.h tests/hog/la
 testroot: $(OUT)/hog
 	@bash tests/root/build.sh $(OUT)
 
+# a real Debian root (mmdebstrap), cached by a hash of its inputs
+rootfs:
+	@bash tools/deps.sh rootfs
+	@bash rootfs/build.sh $(OUT)
+
+# ROOT=<image>: boot that root (e.g. out/rootfs.ext4, read-only;
+# DEMO_ROOT_OPTS=rootovl for a writable overlay) instead of the busybox demo
 run: deps kernel initramfs testroot
-	@bash tests/run-demo.sh $(OUT)
+	@ROOT="$(ROOT)" bash tests/run-demo.sh $(OUT)
 
 shell: deps kernel initramfs testroot
-	@bash tests/run-demo.sh $(OUT) shell
+	@ROOT="$(ROOT)" bash tests/run-demo.sh $(OUT) shell
 
 # ---- tests ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
@@ -114,8 +124,9 @@ DEPS_test_net := init/fmt.c init/net.c init/addr.c init/msgbuf.c init/dhcp.c ini
 DEPS_test_ipudp := init/fmt.c init/ipudp.c
 DEPS_test_nbd_proto := init/fmt.c init/nbd_proto.c init/msgbuf.c
 # swap.c holds the swap step, which opens its devices through nbd.c.
-DEPS_test_swap := init/swap.c init/nbd.c init/keeper.c init/helper.c init/nbd_proto.c $(DEPS_test_net)
+DEPS_test_swap := init/swap.c init/nbd.c init/metrics.c init/keeper.c init/helper.c init/nbd_proto.c $(DEPS_test_net)
 DEPS_test_keeper := init/fmt.c init/keeper.c init/log.c init/kfile.c init/nbd_proto.c init/msgbuf.c
+DEPS_test_metrics := init/fmt.c init/metrics.c init/keeper.c init/log.c init/kfile.c init/nbd_proto.c init/msgbuf.c
 DEPS_test_hog_pattern := tests/hog/pattern.c
 DEPS_test_hog_latency := tests/hog/latency.c
 
@@ -146,6 +157,10 @@ bench: deps kernel stock-kernel initramfs testroot
 
 faults: deps kernel stock-kernel initramfs testroot
 	@bash tests/e2e/faults.sh $(OUT)
+
+# boots the Debian root of `make rootfs` under systemd (several minutes)
+systemd-root: deps kernel initramfs rootfs $(OUT)/hog
+	@bash tests/e2e/systemd_root.sh $(OUT)
 
 clean:
 	rm -rf $(OUT)

@@ -200,6 +200,34 @@ static int handle_rw(const struct arg_ctx *a, char *v, struct netswap_config *cf
 	return 0;
 }
 
+/* rootovl (dracut's name), rootovl=1|0, or rootovl=<size> for the upper
+ * tmpfs: <digits>[k|m|g|%], as tmpfs's size= takes it. */
+static bool overlay_size_valid(const char *v)
+{
+	size_t n = strspn(v, "0123456789");
+
+	if (n == 0 || n > 10 || strspn(v, "0") == n) /* tmpfs reads size=0 as no limit */
+		return false;
+	return v[n] == '\0' || (strchr("kKmMgG%", v[n]) && v[n + 1] == '\0');
+}
+
+static int handle_rootovl(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
+{
+	if (!v || strcmp(v, "1") == 0) {
+		cfg->root_overlay = true;
+		cfg->overlay_size[0] = '\0';
+	} else if (strcmp(v, "0") == 0) {
+		cfg->root_overlay = false;
+	} else if (overlay_size_valid(v)) {
+		cfg->root_overlay = true;
+		set_str(cfg->overlay_size, sizeof(cfg->overlay_size), v);
+	} else {
+		return arg_fail(a, "bad value " QFMT ", expected 1, 0 or the upper tmpfs size <n>[k|m|g|%%]",
+				QARG(v));
+	}
+	return 0;
+}
+
 static int handle_init(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
 {
 	if (v[0] != '/')
@@ -263,6 +291,7 @@ static const struct key_handler {
 	{ "rootflags", ARG_VALUE, "rootflags=<mount options>", handle_rootflags },
 	{ "ro", ARG_BARE, "ro", handle_ro },
 	{ "rw", ARG_BARE, "rw", handle_rw },
+	{ "rootovl", ARG_EITHER, "rootovl, rootovl=0|1 or rootovl=<size>[k|m|g|%]", handle_rootovl },
 	{ "init", ARG_VALUE, "init=/<path>", handle_init },
 	{ "netswap.onfail", ARG_VALUE, "netswap.onfail=retry|shell|reboot", handle_onfail },
 	{ "netswap.timeout", ARG_VALUE, "netswap.timeout=<1-3600>", handle_timeout },

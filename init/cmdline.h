@@ -47,6 +47,10 @@
  *   root=nfs:[<server>:]<path>[:<options>]  (no server: "dhcp")
  *   root=/dev/...   root=dhcp (take the DHCP root-path option later)
  *   rootfstype=  rootflags=  ro  rw  init=/absolute/path
+ *   rootovl | rootovl=1|0 | rootovl=<n>[k|m|g|%]  (dracut's key): the root
+ *       read-only below an overlay whose upper layer is a tmpfs (of that
+ *       size; 0 or a size of zero is refused as a size: tmpfs reads it as
+ *       no limit)
  *   netswap.onfail=retry|shell|reboot  netswap.timeout=<1..3600>
  *   netswap.debug | netswap.debug=0|1
  * After parsing, root.fstype falls back to rootfstype= when empty.

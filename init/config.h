@@ -78,6 +78,8 @@ struct netswap_config {
 	char rootfstype[32];
 	char rootflags[NAME_LEN];
 	bool root_rw;                /* "rw" given; default read-only like the kernel */
+	bool root_overlay;           /* rootovl: root read-only below a tmpfs overlay */
+	char overlay_size[16];       /* rootovl=<size>: the tmpfs's size=; "" = tmpfs default */
 	char init[NAME_LEN];         /* default /sbin/init */
 	enum onfail onfail;          /* default ONFAIL_RETRY */
 	int timeout;                 /* netswap.timeout, seconds, default 30 */

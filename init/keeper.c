@@ -105,6 +105,8 @@ static void back_off(struct keeper_dev *d, long now)
 static void replaced(struct keeper_dev *d, long now)
 {
 	d->dead--;
+	d->reconnects++;
+	d->up_ms = now;
 	info("keeper: %s connection back after %ld ms (%d tries, %s:%u)%s", d->dev.path,
 	     now - d->down_ms, d->tries, d->dev.host, d->dev.port,
 	     d->probing ? ", replacing one that died while no keeper ran" : "");

@@ -34,6 +34,8 @@ struct keeper_dev {
 	long down_ms;      /* when the first of the dead connections died */
 	long next_ms;      /* next attempt */
 	long delay_ms;     /* backoff */
+	unsigned long reconnects; /* connections replaced (for the metrics) */
+	long up_ms;        /* when the last one was replaced */
 	char refused[200]; /* the last refusal logged, so each is logged once */
 };
 

@@ -31,6 +31,7 @@
 #include "kfile.h"
 #include "helper.h"
 #include "log.h"
+#include "metrics.h"
 #include "nbd.h"
 #include "netlink.h"
 #include "template.h"
@@ -607,8 +608,40 @@ static int open_link_events(int nl, int *family)
 	return ev;
 }
 
-static void keeper_loop(struct keeper *k, bool adopt, int rundir)
+/* /run/netswap/netswap.prom, through a new file and rename: a reader
+ * (node_exporter, netswap-check) sees the old file or the new one. The
+ * buffer is static so that it is among the pages the keeper locks. A
+ * failed write is only retried: the metrics never hold up a reconnect. */
+static void write_metrics(const struct keeper *k, int rundir, int sysblock, long now)
 {
+	static char text[16384];
+	struct blk_stat st[MAX_NBD_DEVICES];
+	char path[64], buf[256];
+	int len, fd;
+
+	for (int i = 0; i < k->n; i++) {
+		bufprint(path, sizeof(path), "nbd%d/stat", k->devs[i].dev.index);
+		fd = openat(sysblock, path, O_RDONLY | O_CLOEXEC);
+		len = fd < 0 ? -1 : (int)read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		buf[len > 0 ? len : 0] = '\0';
+		if (len <= 0 || blk_stat_parse(buf, &st[i]) < 0)
+			st[i].valid = 0;
+	}
+	len = metrics_format(k, now, st, text, sizeof(text));
+	fd = len < 0 ? -1 : openat(rundir, METRICS_FILE ".new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, text, (size_t)len) == len && close(fd) == 0)
+		renameat(rundir, METRICS_FILE ".new", rundir, METRICS_FILE);
+	else
+		close(fd);
+}
+
+static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
+{
+	long metrics_at = -METRICS_INTERVAL_MS;
 	struct keeper_nl ctx = { .nl = nl_open(NETLINK_GENERIC), .rundir = rundir };
 	int ev = ctx.nl < 0 ? ctx.nl : open_link_events(ctx.nl, &ctx.family);
 
@@ -626,7 +659,9 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir)
 		struct pollfd p = { .fd = ev, .events = POLLIN };
 		long wait = keeper_wait_ms(k, now_ms());
 
-		if (poll(&p, 1, wait > INT32_MAX ? INT32_MAX : (int)wait) > 0) {
+		if (wait < 0 || wait > METRICS_INTERVAL_MS)
+			wait = METRICS_INTERVAL_MS;
+		if (poll(&p, 1, (int)wait) > 0) {
 			/* An overflowed socket (ENOBUFS) lost notices; a socket that
 			 * is gone (POLLNVAL) would spin: either way, start over. */
 			if (p.revents & POLLNVAL)
@@ -637,6 +672,10 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir)
 			}
 		}
 		keeper_retry_due(k, now_ms());
+		if (now_ms() - metrics_at >= 1000) { /* at most once a second */
+			metrics_at = now_ms();
+			write_metrics(k, rundir, sysblock, metrics_at);
+		}
 	}
 }
 
@@ -799,6 +838,9 @@ int nbd_keeper_main(int argc, char **argv)
 	static struct keeper k;
 	bool attached = argc > 2 && strcmp(argv[2], "--attached") == 0;
 	int rundir = open(RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	/* A keeper started before the pivot keeps the initramfs as its root,
+	 * where /sys is gone afterwards: hold the directory, as /run/netswap. */
+	int sysblock = open("/sys/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	log_open();
 	if (rundir < 0 || (rc = read_state(rundir, &k)) < 0) {
@@ -819,6 +861,6 @@ int nbd_keeper_main(int argc, char **argv)
 		(void)!write(KEEPER_READY_FD, "R", 1);
 		close(KEEPER_READY_FD);
 	}
-	keeper_loop(&k, !attached, rundir);
+	keeper_loop(&k, !attached, rundir, sysblock);
 	return 0;
 }

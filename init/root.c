@@ -1,5 +1,6 @@
 /* root.c - the real root: an NBD export, an NFS export (v3 or v4, through
- * the kernel's own mount code: no helper binaries), or a local device. */
+ * the kernel's own mount code: no helper binaries), or a local device;
+ * with rootovl, that root read-only below an overlay on a tmpfs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,9 +20,16 @@
  * one; only those the kernel has are attempted. */
 static const char *const probe_fstypes[] = { "ext4", "ext3", "ext2", "xfs", "btrfs", "squashfs", "vfat" };
 
+/* Under rootovl the root is the overlay's lower layer: never written, so
+ * one export can serve every node and nothing a node does can corrupt it. */
+static bool root_read_only(const struct netswap_config *cfg)
+{
+	return !cfg->root_rw || cfg->root_overlay;
+}
+
 static unsigned long root_flags(const struct netswap_config *cfg)
 {
-	return cfg->root_rw ? 0 : MS_RDONLY;
+	return root_read_only(cfg) ? MS_RDONLY : 0;
 }
 
 static bool kernel_has_fs(const char *fstype)
@@ -34,20 +42,20 @@ static bool kernel_has_fs(const char *fstype)
 	return strstr(buf, needle) != NULL;
 }
 
-static int mount_device(const char *dev, const char *fstype, unsigned long flags,
-			const char *opts)
+static int mount_device(const char *dev, const char *where, const char *fstype,
+			unsigned long flags, const char *opts)
 {
 	if (fstype && fstype[0]) {
-		if (mount(dev, NEWROOT, fstype, flags, opts) == 0)
+		if (mount(dev, where, fstype, flags, opts) == 0)
 			return 0;
 		err("root: mount %s (%s) on %s: %s; expected a %s file system there%s", dev, fstype,
-		    NEWROOT, strerror(errno), fstype,
+		    where, strerror(errno), fstype,
 		    kernel_has_fs(fstype) ? "" : " (this kernel has no such file system)");
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(probe_fstypes) / sizeof(probe_fstypes[0]); i++)
 		if (kernel_has_fs(probe_fstypes[i]) &&
-		    mount(dev, NEWROOT, probe_fstypes[i], flags, opts) == 0)
+		    mount(dev, where, probe_fstypes[i], flags, opts) == 0)
 			return 0;
 	err("root: %s holds no file system this kernel can mount; set rootfstype= or the root= fstype field",
 	    dev);
@@ -69,12 +77,12 @@ static int wait_device(const char *path, int timeout)
 }
 
 static int mount_nbd(const struct netswap_config *cfg, const struct root_spec *r,
-		     const struct net_state *net, struct nbd_device *dev)
+		     const struct net_state *net, struct nbd_device *dev, const char *where)
 {
 	const struct nbd_want want = {
 		.conns = 1,
 		.io_timeout = r->nbd_timeout ? r->nbd_timeout : NBD_REQUEST_TIMEOUT_S,
-		.read_only = !cfg->root_rw,
+		.read_only = root_read_only(cfg),
 		.wait_s = cfg->timeout,
 	};
 	const char *fstype = r->fstype[0] ? r->fstype : cfg->rootfstype;
@@ -82,13 +90,13 @@ static int mount_nbd(const struct netswap_config *cfg, const struct root_spec *r
 
 	if (nbd_target_open(dev, &r->nbd, &want, net, "root=nbd") < 0)
 		return -1;
-	return mount_device(dev->path, fstype, root_flags(cfg), opts[0] ? opts : NULL);
+	return mount_device(dev->path, where, fstype, root_flags(cfg), opts[0] ? opts : NULL);
 }
 
 /* NFS through mount(2): the kernel wants the server's address in addr=,
  * and has no lock daemon here, so v3 mounts use local locks. */
 static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r,
-		     const struct net_state *net)
+		     const struct net_state *net, const char *where)
 {
 	char server[IPV4_TEXT_LEN], source[HOST_LEN + NAME_LEN + 4], opts[NAME_LEN + 96];
 	const char *host = net_server_of(net, r->nfs_server, !strcmp(r->nfs_server, "dhcp"),
@@ -104,7 +112,7 @@ static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r
 	if (!v3_only) {
 		bufprint(opts, sizeof(opts), "addr=%s%s%s%s", host, v4_only ? "" : ",vers=4",
 			 user[0] ? "," : "", user);
-		if (mount(source, NEWROOT, "nfs4", root_flags(cfg), opts) == 0)
+		if (mount(source, where, "nfs4", root_flags(cfg), opts) == 0)
 			return 0;
 		if (v4_only) {
 			err("root=nfs:%s: NFSv4 mount failed: %s", source, strerror(errno));
@@ -114,7 +122,7 @@ static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r
 	}
 	bufprint(opts, sizeof(opts), "addr=%s,nolock%s%s%s", host, v3_only ? "" : ",vers=3",
 		 user[0] ? "," : "", user);
-	if (mount(source, NEWROOT, "nfs", root_flags(cfg), opts) == 0)
+	if (mount(source, where, "nfs", root_flags(cfg), opts) == 0)
 		return 0;
 	err("root=nfs:%s: mount failed: %s; expected the server to export %s to this node",
 	    source, strerror(errno), r->nfs_path);
@@ -122,17 +130,17 @@ static int mount_nfs(const struct netswap_config *cfg, const struct root_spec *r
 }
 
 static int mount_spec(const struct netswap_config *cfg, const struct root_spec *r,
-		      const struct net_state *net, struct nbd_device *dev)
+		      const struct net_state *net, struct nbd_device *dev, const char *where)
 {
 	switch (r->kind) {
 	case ROOT_NBD:
-		return mount_nbd(cfg, r, net, dev);
+		return mount_nbd(cfg, r, net, dev, where);
 	case ROOT_NFS:
-		return mount_nfs(cfg, r, net);
+		return mount_nfs(cfg, r, net, where);
 	case ROOT_DEV:
 		if (wait_device(r->device, cfg->timeout) < 0)
 			return -1;
-		return mount_device(r->device, cfg->rootfstype, root_flags(cfg),
+		return mount_device(r->device, where, cfg->rootfstype, root_flags(cfg),
 				    cfg->rootflags[0] ? cfg->rootflags : NULL);
 	case ROOT_DHCP: {
 		struct root_spec from_dhcp;
@@ -150,7 +158,7 @@ static int mount_spec(const struct netswap_config *cfg, const struct root_spec *
 		}
 		if (from_dhcp.kind == ROOT_DHCP)
 			return -1;
-		return mount_spec(cfg, &from_dhcp, net, dev);
+		return mount_spec(cfg, &from_dhcp, net, dev, where);
 	}
 	case ROOT_NONE:
 		break;
@@ -159,13 +167,65 @@ static int mount_spec(const struct netswap_config *cfg, const struct root_spec *
 	return -1;
 }
 
+/* A mount point already mounted (by an earlier attempt of the step). */
+static bool is_mounted(const char *path, const char *parent)
+{
+	struct stat st, parent_st;
+
+	return stat(path, &st) == 0 && stat(parent, &parent_st) == 0 &&
+	       st.st_dev != parent_st.st_dev;
+}
+
+static int mkdir_at(const char *path)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	err("root: mkdir %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* The root on OVERLAY_LOWER, a tmpfs on OVERLAY_RW holding upper/ and
+ * work/, and the overlay of both on NEWROOT. Both sit under /run, which
+ * the pivot moves into the new root: they stay visible there, and under
+ * /run/initramfs systemd counts them as the initramfs's and does not try
+ * to unmount them before its final shutdown. */
+static int mount_overlay(const struct netswap_config *cfg, const struct net_state *net,
+			 struct nbd_device *dev)
+{
+	char opts[NAME_LEN];
+
+	if (mkdir_at("/run/initramfs") < 0 || mkdir_at(OVERLAY_DIR) < 0 ||
+	    mkdir_at(OVERLAY_LOWER) < 0 || mkdir_at(OVERLAY_RW) < 0)
+		return -1;
+	if (!is_mounted(OVERLAY_LOWER, OVERLAY_DIR) &&
+	    mount_spec(cfg, &cfg->root, net, dev, OVERLAY_LOWER) < 0)
+		return -1;
+	bufprint(opts, sizeof(opts), "mode=0755%s%s", cfg->overlay_size[0] ? ",size=" : "",
+		 cfg->overlay_size);
+	if (!is_mounted(OVERLAY_RW, OVERLAY_DIR) &&
+	    mount("netswap-overlay", OVERLAY_RW, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+		err("rootovl: mount tmpfs (%s) on %s: %s", opts, OVERLAY_RW, strerror(errno));
+		return -1;
+	}
+	if (mkdir_at(OVERLAY_RW "/upper") < 0 || mkdir_at(OVERLAY_RW "/work") < 0)
+		return -1;
+	if (mount("overlay", NEWROOT, "overlay", 0,
+		  "lowerdir=" OVERLAY_LOWER ",upperdir=" OVERLAY_RW "/upper,workdir=" OVERLAY_RW
+		  "/work") == 0)
+		return 0;
+	err("rootovl: mount overlay on %s: %s%s", NEWROOT, strerror(errno),
+	    kernel_has_fs("overlay") ? "" :
+	    "; this kernel has no overlayfs (CONFIG_OVERLAY_FS): boot without rootovl, read-only");
+	return -1;
+}
+
 int root_mount(const struct netswap_config *cfg, const struct net_state *net,
 	       struct nbd_device *dev)
 {
-	struct stat st, root_st;
-
 	mkdir(NEWROOT, 0755);
-	if (stat(NEWROOT, &st) == 0 && stat("/", &root_st) == 0 && st.st_dev != root_st.st_dev)
+	if (is_mounted(NEWROOT, "/"))
 		return 0; /* mounted by an earlier attempt */
-	return mount_spec(cfg, &cfg->root, net, dev);
+	if (cfg->root_overlay)
+		return mount_overlay(cfg, net, dev);
+	return mount_spec(cfg, &cfg->root, net, dev, NEWROOT);
 }

@@ -20,7 +20,10 @@
 #   APPEND_FILE=FILE  the same, read from a file ('#' lines skipped)
 #   APPEND_EXTRA=TEXT added before it (console=ttyS0, netswap.onfail=reboot)
 #   ROOT_IMAGE=FILE   the root file system image (default OUT/testroot.ext4)
-#   ROOT_MODE=ro|cow  read-only shared root, or copy-on-write (adds "rw")
+#   ROOT_MODE=ro|overlay|cow  read-only shared root; the same with a tmpfs
+#                     overlay on each node (adds "rootovl": a writable root);
+#                     nbd-server copy-on-write (adds "rw"; not recommended:
+#                     nbd-server 3.24's copyonwrite can return corrupt data)
 #   SWAP_DIR=DIR      where the swap files live (default OUT/netboot/swap)
 #   LISTEN=ADDR       nbd-server's address (default SERVER; 127.0.0.1 when
 #                     SERVER is 10.0.2.2, QEMU user networking's host)
@@ -65,7 +68,10 @@ swap_dir=$(realpath -m "${SWAP_DIR:-$dir/swap}")
 boot=${BOOT:-auto}
 http=${HTTP:-off}
 http_port=${HTTP_PORT:-80}
-case $root_mode in ro | cow) ;; *) die "ROOT_MODE='$root_mode': expected ro (shared read-only root) or cow (copy-on-write)" ;; esac
+case $root_mode in ro | overlay | cow) ;; *) die "ROOT_MODE='$root_mode': expected ro (shared read-only root), overlay (the same, writable through a tmpfs overlay on the node) or cow (nbd-server copy-on-write)" ;; esac
+# upstream nbd#177: Debian 12's nbd-server 3.24 can answer reads of a
+# copyonwrite export with stale data (seen here as ext4 checksum errors)
+[ "$root_mode" != cow ] || warn "ROOT_MODE=cow: nbd-server 3.24's copyonwrite can return corrupt data (upstream nbd#177); ROOT_MODE=overlay gives a writable root that cannot corrupt"
 case $boot in auto | pxelinux) ;; *) die "BOOT='$boot': expected auto or pxelinux" ;; esac
 case $http in on | off) ;; *) die "HTTP='$http': expected on (kernel and initramfs over HTTP) or off (TFTP)" ;; esac
 if ! [[ $http_port =~ ^[1-9][0-9]{0,4}$ ]] || [ "$http_port" -gt 65535 ]; then die "HTTP_PORT='$http_port' is not a TCP port (1-65535)"; fi
@@ -133,6 +139,7 @@ elif [ -n "${APPEND:-}" ]; then
 else
 	append="ip=dhcp netswap=nbd:$server:$port/swap-\${mac} root=nbd:$server:$port/root"
 	[ "$root_mode" = cow ] && append+=" rw"
+	[ "$root_mode" = overlay ] && append+=" rootovl"
 fi
 [ -n "${APPEND_EXTRA:-}" ] && append="$APPEND_EXTRA $append"
 case $append in *$'\n'*) die "the command line must be one line" ;; esac
@@ -246,6 +253,7 @@ if [ "$root_mode" = cow ]; then
 else
 	root_opts=$'\treadonly = true'
 	root_desc="read-only"
+	[ "$root_mode" = overlay ] && root_desc="read-only, with a tmpfs overlay on each node: rootovl"
 fi
 fill nbd-server.conf "$dir/nbd-server.conf" "NODES=$nodes" "DIR=$dir" "LISTEN=$listen" "PORT=$port" \
 	"ROOT_MODE=$root_desc" "ROOT_IMAGE=$root_image" "ROOT_OPTS=$root_opts" "SWAP_EXPORTS=$exports"

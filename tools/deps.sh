@@ -2,12 +2,13 @@
 # tools/deps.sh [GROUP...] - installs the Debian packages netswap needs that
 # are missing, so `make run` and `make check` work on a fresh Debian 12.
 # Groups: build (kernel, init, image), run (QEMU and NBD servers), test
-# (everything the tests start), all (default).
+# (everything the tests start), rootfs (make rootfs), all (default).
 set -euo pipefail
 
 build="make gcc libc6-dev bc flex bison libelf-dev libssl-dev xz-utils zstd cpio
        linux-source-6.12 musl-tools busybox-static e2fsprogs"
 run="qemu-system-x86 qemu-utils nbd-server nbdkit iproute2 procps python3"
+rootfs="mmdebstrap"
 test="clang nfs-ganesha nfs-ganesha-vfs rpcbind dnsmasq-base ipxe-qemu pxelinux
       syslinux-common ipxe ovmf lighttpd cryptsetup-bin gnuplot-nox"
 
@@ -16,8 +17,9 @@ for g in "${@:-all}"; do
 	case $g in
 	build) want+=" $build" ;;
 	run) want+=" $build $run" ;;
-	test | all) want+=" $build $run $test" ;;
-	*) echo "deps: unknown group '$g' (build, run, test, all)" >&2; exit 2 ;;
+	rootfs) want+=" $build $rootfs" ;;
+	test | all) want+=" $build $run $rootfs $test" ;;
+	*) echo "deps: unknown group '$g' (build, run, rootfs, test, all)" >&2; exit 2 ;;
 	esac
 done
 

@@ -321,6 +321,7 @@ static int worker_run(struct worker *w)
 	}
 	snprintf(ph.name, sizeof(ph.name), "final");
 	ph.random = 0;
+	ph.check = 1; /* with -p 0 the fill's check = 0 was still set: nothing was read back */
 	ph.write = 0;
 	ph.check_pass = w->reader ? 0 : opt->passes;
 	phase_run(w, &ph);

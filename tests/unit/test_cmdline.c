@@ -1015,6 +1015,52 @@ static void test_small_keys_errors(void)
 	CHECK(one_error(line, "rootflags", "mount options too long"));
 }
 
+/* ---- rootovl: a read-only root below a tmpfs overlay ----------------- */
+
+static void test_rootovl_valid(void)
+{
+	CHECK(clean("root=nbd:10.0.0.1:10809/root"));
+	CHECK(!cfg.root_overlay);
+	CHECK(clean("root=nbd:10.0.0.1:10809/root rootovl"));
+	CHECK(cfg.root_overlay);
+	CHECK_STR(cfg.overlay_size, "");
+	CHECK(!cfg.root_rw);
+	CHECK(clean("rootovl=1"));
+	CHECK(cfg.root_overlay);
+	CHECK(clean("rootovl=512M"));
+	CHECK(cfg.root_overlay);
+	CHECK_STR(cfg.overlay_size, "512M");
+	CHECK(clean("rootovl=25%"));
+	CHECK_STR(cfg.overlay_size, "25%");
+	CHECK(clean("rootovl=1048576"));
+	CHECK_STR(cfg.overlay_size, "1048576");
+	/* last one wins, and a bare rootovl drops an earlier size */
+	CHECK(clean("rootovl=64m rootovl"));
+	CHECK(cfg.root_overlay);
+	CHECK_STR(cfg.overlay_size, "");
+	CHECK(clean("rootovl rootovl=0"));
+	CHECK(!cfg.root_overlay);
+	CHECK(clean("rootovl rw"));
+	CHECK(cfg.root_overlay);
+	CHECK(cfg.root_rw);
+}
+
+static void test_rootovl_errors(void)
+{
+	CHECK(one_error("rootovl=yes", "rootovl",
+			"bad value 'yes', expected 1, 0 or the upper tmpfs size <n>[k|m|g|%]"));
+	CHECK(!cfg.root_overlay);
+	CHECK(one_error("rootovl=", "rootovl", "bad value"));
+	CHECK(one_error("rootovl=0k", "rootovl", "bad value '0k'"));
+	CHECK(one_error("rootovl=00", "rootovl", "bad value"));
+	CHECK(one_error("rootovl=12T", "rootovl", "bad value"));
+	CHECK(one_error("rootovl=12mb", "rootovl", "bad value"));
+	CHECK(one_error("rootovl=-1", "rootovl", "bad value"));
+	CHECK(one_error("rootovl=99999999999", "rootovl", "bad value"));
+	CHECK(one_error("rootovl=1 rootovl=x", "rootovl", "bad value 'x'"));
+	CHECK(cfg.root_overlay); /* an invalid repeat keeps the valid one */
+}
+
 /* ---- the error list ------------------------------------------------- */
 
 static void test_errors_in_order_and_counted(void)
@@ -1190,6 +1236,8 @@ int main(void)
 	RUN(test_dhcp_server_needs_dhcp);
 	RUN(test_small_keys_valid);
 	RUN(test_small_keys_errors);
+	RUN(test_rootovl_valid);
+	RUN(test_rootovl_errors);
 	RUN(test_errors_in_order_and_counted);
 	RUN(test_error_overflow);
 	RUN(test_root_path_forms);

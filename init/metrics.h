@@ -1,0 +1,30 @@
+/* metrics.h - the keeper's Prometheus text file (node_exporter's textfile
+ * collector format): per NBD device, whether it is connected, reconnects,
+ * seconds since the last one, bytes and requests from the kernel's block
+ * statistics. Pure: the keeper reads /sys/block/nbdN/stat and writes the
+ * text to /run/netswap/METRICS_FILE (nbd.c). */
+#ifndef NETSWAP_METRICS_H
+#define NETSWAP_METRICS_H
+
+#include <stddef.h>
+
+#include "keeper.h"
+
+#define METRICS_FILE "netswap.prom"
+#define METRICS_INTERVAL_MS 10000 /* the keeper rewrites it at least this often */
+
+/* /sys/block/<dev>/stat (Documentation/block/stat.rst): the fields we export. */
+struct blk_stat {
+	unsigned long long reads, read_sectors, writes, write_sectors, in_flight;
+	int valid; /* 0 when the file could not be read or parsed */
+};
+
+/* Parses the text of a stat file. 0, or -1 when it has fewer than 9 numbers. */
+int blk_stat_parse(const char *text, struct blk_stat *st);
+
+/* The file for k's devices at now (the keeper's clock, ms); st[i] belongs
+ * to k->devs[i]. Returns the length, or -1 when cap is too small. */
+int metrics_format(const struct keeper *k, long now, const struct blk_stat *st, char *buf,
+		   size_t cap);
+
+#endif

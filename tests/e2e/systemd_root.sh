@@ -1,0 +1,117 @@
+#!/bin/bash
+# tests/e2e/systemd_root.sh [OUT] - `make systemd-root`: the Debian root of
+# `make rootfs` boots under systemd with the README's command line for it:
+# root over NBD read-only below a tmpfs overlay (rootovl), swap over NBD.
+# It must reach multi-user.target with systemd "running" (failed units are
+# printed), see the swap as active units that its shutdown leaves alone,
+# keep the keeper and the boot NIC's address, count a server restart in
+# the keeper's metrics and netswap-check, pass the verifying hog at
+# 2.5x RAM, and power off through `systemctl poweroff` with pages still in
+# swap: no hung task, no NBD I/O error, "reboot: Power down" reached.
+# SYSTEMD_ROOT_END=reboot ends with `systemctl reboot` instead (QEMU runs
+# with -no-reboot: "reboot: Restarting system" is the end).
+# The root is read-only; SYSTEMD_ROOT_OPTS=rootovl makes it writable below
+# a tmpfs overlay, and checks that, on a kernel with overlayfs (the one
+# built here has none yet). Prints the boot time from "Run /init" to systemd's start and to
+# multi-user.target, and how long the shutdown took. Several minutes on
+# TCG: not part of `make check`.
+set -u
+export OUT=${1:-${OUT:-out}}
+. "$(dirname "$0")/../lib.sh"
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+ROOTFS_IMG=${ROOTFS_IMG:-$OUT/rootfs.ext4}
+[ -f "$ROOTFS_IMG" ] || fail "$ROOTFS_IMG missing: run make rootfs"
+[ -x "$OUT/hog" ] || fail "$OUT/hog missing: run make testroot"
+
+# The test's own copy of the image, with the hog and the checks in it
+# (debugfs: no mount on the host). The node never writes to it (rootovl).
+cp --sparse=always "$ROOTFS_IMG" "$T/root.ext4"
+debugfs -w "$T/root.ext4" -f - >"$T/debugfs.log" 2>&1 <<DEBUGFS || fail "debugfs: $(cat "$T/debugfs.log")"
+write $OUT/hog /usr/local/bin/hog
+write $here/root/systemd/netswap-e2e /usr/local/sbin/netswap-e2e
+write $here/root/systemd/netswap-e2e.service /etc/systemd/system/netswap-e2e.service
+symlink /etc/systemd/system/multi-user.target.wants/netswap-e2e.service /etc/systemd/system/netswap-e2e.service
+DEBUGFS
+grep -qi 'error\|not found\|No such' "$T/debugfs.log" && fail "debugfs: $(cat "$T/debugfs.log")"
+
+mem=${QEMU_MEM:-192}
+sparse_file "$T/swap.img" 1G
+nbd_server root="$T/root.ext4:ro" swap="$T/swap.img"
+# The README's line for a real root (ROOT_MODE=overlay), on QEMU's network
+append="ip=dhcp netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root ${SYSTEMD_ROOT_OPTS:-}"
+end=${SYSTEMD_ROOT_END:-poweroff}
+case $end in poweroff) down_re="reboot: Power down" ;; reboot) down_re="reboot: Restarting system" ;;
+*) fail "SYSTEMD_ROOT_END=$end: expected poweroff or reboot" ;; esac
+t0=$SECONDS
+QEMU_MEM=$mem QEMU_SMP=${QEMU_SMP:-1} qemu_boot node "$append${SYSTEMD_ROOT_END:+ netswap_e2e_end=$end}"
+
+# wall-clock marks, for what has no kernel timestamp
+at_init=- at_systemd=- at_state=- at_poweroff=- at_down=-
+mark() { # NAME REGEX SECONDS
+	wait_console node "$2" "$3" || return 1
+	eval "at_$1=$((SECONDS - t0))"
+}
+mark init "Run /init as init process" 120 || fail "the kernel did not start the init"
+mark systemd "systemd\[1\]: |no overlayfs" 300 || fail "systemd did not start after the pivot"
+console_has node "no overlayfs" &&
+	fail "this kernel has no overlayfs (CONFIG_OVERLAY_FS) for rootovl: use a kernel with CONFIG_OVERLAY_FS, or leave SYSTEMD_ROOT_OPTS empty for a read-only root"
+mark state "E2E: state=" 600 || fail "the system did not finish booting (no E2E: state= line)"
+wait_console node "E2E: ready for the server restart" 300 || fail "the checks did not get to the server restart"
+nbd_server_down
+sleep 2
+nbd_server_restart
+log "nbd-server restarted"
+log "$(console_line node 'E2E: state=')"
+console_text node | grep 'E2E: failed unit' | sed "s/^/[$TEST_NAME] /"
+mark poweroff "E2E: $end at" 900 || fail "the checks did not reach the $end"
+mark down "$down_re" 600 || fail "no '$down_re' after systemctl $end"
+stop_qemu node 60
+console_text node | grep 'E2E:' | sed "s/^/[$TEST_NAME] /"
+
+bad=$(console_text node | grep -E "$SWAP_BAD_RE" | head -n 5)
+[ -z "$bad" ] || fail "the node reported: $bad"
+console_has node "E2E: state=running" || fail "systemd is not running: $(console_line node 'E2E: state=') $(console_text node | grep 'E2E: failed unit' | tr '\n' ' ')"
+# with rootovl, the overlay must be the root and hold writes
+if [[ $append == *rootovl* ]]; then
+	console_has node "E2E: root=overlay overlay rw," || fail "the root is not the overlay: $(console_line node 'E2E: root=')"
+	console_has node "E2E: root writable: written" || fail "the root is not writable"
+	shmem=$(console_line node 'E2E: swap used before poweroff' | sed 's/.*shmem \([0-9]*\) MiB.*/\1/')
+	[ "${shmem:-0}" -gt 0 ] || fail "nothing written to the overlay before poweroff"
+else
+	console_has node "E2E: root=/dev/nbd1 ext4 ro," || fail "the root is not the read-only NBD root: $(console_line node 'E2E: root=')"
+fi
+console_has node "E2E: swaps=/dev/nbd0( |$)" || fail "swap not active under systemd: $(console_line node 'E2E: swaps=')"
+console_has node "E2E: swap unit dev-nbd0.swap active DefaultDependencies=no FragmentPath=/run/systemd/generator/dev-nbd0.swap" ||
+	fail "swap is not the generator's unit without default dependencies: $(console_line node 'E2E: swap unit')"
+console_has node "E2E: keeper-service=active boot-nic-service=active" || fail "$(console_line node 'E2E: keeper-service')"
+console_has node "E2E: keepers=.*@netswap-keeper" || fail "no @netswap-keeper: $(console_line node 'E2E: keepers=')"
+console_has node "E2E: addr=10\.0\.2\.15/24 route=default via 10\.0\.2\.2" || fail "the boot NIC lost its address or route: $(console_line node 'E2E: addr=')"
+console_has node 'E2E: metrics: 1[0-9] series, netswap_nbd_connected\{device="nbd0",server="10\.0\.2\.2:[0-9]+",export="swap"\} 1 netswap_nbd_connected\{device="nbd1".*\} 1' ||
+	fail "no metrics of both devices, connected: $(console_line node 'E2E: metrics:')"
+console_has node "E2E: netswap-check rc=0" || fail "netswap-check failed on a healthy node: $(console_text node | grep -B1 'netswap-check rc=' | head -n 2 | tr '\n' ' ')"
+console_has node 'E2E: metrics after the hog: netswap_nbd_read_bytes_total [1-9][0-9]{7,} netswap_nbd_written_bytes_total [1-9][0-9]{7,}' ||
+	fail "the metrics do not count the hog's swap traffic: $(console_line node 'E2E: metrics after')"
+console_has node 'E2E: after the restart: netswap_nbd_connected\{device="nbd0"\} 1 netswap_nbd_connected\{device="nbd1"\} 1 netswap_nbd_reconnects_total\{device="nbd0"\} [1-9][0-9]* netswap_nbd_reconnects_total\{device="nbd1"\} [1-9]' ||
+	fail "the metrics do not show both devices reconnected after the server restart: $(console_line node 'E2E: after the restart')"
+console_has node 'E2E: netswap-check after the restart: netswap: device=nbd[01] .* reconnected [0-9]+ s ago \([0-9]+ reconnect\(s\)\); its link or server is unreliable rc=1' ||
+	fail "netswap-check did not report the reconnect: $(console_line node 'netswap-check after')"
+console_has node "hog: RESULT ok" || fail "the hog did not verify every page: $(console_line node 'hog: RESULT')"
+console_has node "E2E: hog rc=0" || fail "the hog failed"
+used=$(console_line node 'E2E: swap used before poweroff' | sed 's/.*poweroff: \([0-9]*\) MiB.*/\1/')
+[ "${used:-0}" -gt 0 ] || fail "no pages in swap at poweroff: $(console_line node 'E2E: swap used')"
+
+# The kernel's clock: "Run /init" and "Power down" lines carry printk
+# times; systemd reports its own start and multi-user.target on the same
+# monotonic clock.
+ktime() { console_line node "$1" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'; }
+run_init=$(ktime "Run /init as init process")
+power_down=$(ktime "$down_re")
+sd_start=$(ktime "systemd\[1\]: ")
+mu=$(console_line node 'E2E: systemd-started=' | sed 's/.*multi-user=\([0-9.]*\).*/\1/')
+poweroff_at=$(console_line node "E2E: $end at" | sed "s/.*$end at \([0-9.]*\).*/\1/")
+figures=$(awk -v r="$run_init" -v s="$sd_start" -v m="$mu" -v p="$poweroff_at" -v d="$power_down" -v mem="$mem" -v end="$end" 'BEGIN {
+	printf "%d MiB node: Run /init to systemd %.1f s, to multi-user.target %.1f s; systemctl %s to its end %.1f s", mem, s - r, m - r, end, d - p }')
+log "wall clock: Run /init at ${at_init} s, systemd at ${at_systemd} s, state at ${at_state} s, poweroff at ${at_poweroff} s, Power down at ${at_down} s"
+log "$(console_line node 'hog: RESULT')"
+pass "$figures"
