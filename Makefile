@@ -23,7 +23,7 @@ HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinit
 
 .PHONY: all help deps kernel stock-kernel lockdep-kernel kernel-series init initramfs netboot testroot run shell \
-	check unit fuzz fuzz-check torture bench faults serve clean
+	check unit fuzz fuzz-check torture bench faults serverbench serve clean
 all: kernel initramfs netboot
 
 help:
@@ -32,7 +32,7 @@ help:
 	@echo "make shell      the same, ending in the node's shell"
 	@echo "make check      host unit tests, fuzz smoke, QEMU end-to-end tests"
 	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
-	@echo "make fuzz | torture | bench | faults"
+	@echo "make fuzz | torture | bench | faults | serverbench"
 
 deps:
 	@bash tools/deps.sh all
@@ -143,6 +143,10 @@ bench: deps kernel stock-kernel initramfs testroot
 
 faults: deps kernel stock-kernel initramfs testroot
 	@bash tests/e2e/faults.sh $(OUT)
+
+# many simulated nodes (fio's nbd engine) against one NBD server; no QEMU
+serverbench: deps
+	@bash tests/bench/serverbench.sh $(OUT)
 
 clean:
 	rm -rf $(OUT)
