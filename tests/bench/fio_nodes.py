@@ -2,12 +2,14 @@
 # tests/bench/fio_nodes.py FIO.json - one CSV line from fio's json+ output
 # of a serverbench cell, where every fio job is one simulated node:
 #   read_mibs,write_mibs,slowest_mibs,total_mibs,
-#   read_p50_ms,read_p99_ms,write_p50_ms,write_p99_ms
+#   read_p50_ms,read_p99_ms,write_p50_ms,write_p99_ms,fio_cpu_pct
 # read_mibs and write_mibs are means per node, slowest_mibs the node that
 # moved the fewest bytes, total_mibs all nodes together. The percentiles
 # are of every completion of every node pooled (fio's clat, submission to
 # completion), merged from each job's latency histogram ("bins", json+
 # only): a mean of per-node percentiles would hide a node that starves.
+# fio_cpu_pct is fio's own account of its job threads (usr + sys, each in %
+# of one core over its run), summed: the generator's share of the host.
 # Exits 1, naming the node, when a job reports an error or did no I/O.
 import json
 import sys
@@ -57,7 +59,8 @@ def main(path):
     rbins, wbins = merge_bins(jobs, "read"), merge_bins(jobs, "write")
     print(f"{sum(rd) / n:.2f},{sum(wr) / n:.2f},{min(both):.2f},{sum(both):.1f},"
           f"{pooled_percentile(rbins, 50):.3f},{pooled_percentile(rbins, 99):.3f},"
-          f"{pooled_percentile(wbins, 50):.3f},{pooled_percentile(wbins, 99):.3f}")
+          f"{pooled_percentile(wbins, 50):.3f},{pooled_percentile(wbins, 99):.3f},"
+          f"{sum(job['usr_cpu'] + job['sys_cpu'] for job in jobs):.0f}")
     return 0
 
 

@@ -11,7 +11,7 @@ csv=$dir/results.csv
 
 # results.csv: 1 server, 2 nodes, 3 qd, 4 write_pct, 5 seconds, 6 read_mibs,
 # 7 write_mibs, 8 slowest_mibs, 9 total_mibs, 10 read_p50_ms, 11 read_p99_ms,
-# 12 write_p50_ms, 13 write_p99_ms, 14 server_cpu_pct, 15 fio_cpu_pct,
+# 12 write_p50_ms, 13 write_p99_ms, 14 fio_cpu_pct, 15 server_cpu_pct,
 # 16 host_cpu_pct, 17 load_start, 18 load_end
 awk -F, -v cores="$(nproc)" '
 NR == 2 {
@@ -19,17 +19,18 @@ NR == 2 {
 	printf "(fio nbd engine over 127.0.0.1; fio and the server share this host'"'"'s %d cores)\n", cores
 	printf "MiB/s per node: mean read + write (slowest node); all: every node together;\n"
 	printf "latency: p50/p99 completion of every node'"'"'s requests; CPU: %% of one core\n\n"
-	printf "%-10s %5s %17s %7s %15s %15s %7s %5s %5s %10s\n", "server", "nodes", "MiB/s per node", "all", \
+	printf "%-19s %5s %17s %7s %15s %15s %7s %5s %5s %10s\n", "server", "nodes", "MiB/s per node", "all", \
 	       "read p50/p99", "write p50/p99", "server", "fio", "host", "load"
 }
+NR > 1 && $6 ~ /^failed/ { printf "%-19s %5d %s\n", $1, $2, $6; next }
 NR > 1 {
-	printf "%-10s %5d %6.2f+%-5.2f(%4.2f) %7.1f %6.2f/%-6.2fms %6.2f/%-6.2fms %6d%% %4d%% %4d%% %4.1f-%-4.1f\n", \
-	       $1, $2, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18
+	printf "%-19s %5d %6.2f+%-5.2f(%4.2f) %7.1f %6.2f/%-6.2fms %6.2f/%-6.2fms %6d%% %4d%% %4d%% %4.1f-%-4.1f\n", \
+	       $1, $2, $6, $7, $8, $9, $10, $11, $12, $13, $15, $14, $16, $17, $18
 }' "$csv"
 
 servers=$(awk -F, 'NR > 1 && !seen[$1]++ { printf "%s ", $1 }' "$csv")
 for s in $servers; do
-	awk -F, -v s="$s" 'NR > 1 && $1 == s { print $2, $6 + $7, $11, $13, $14 }' "$csv" >"$dir/$s.dat"
+	awk -F, -v s="$s" 'NR > 1 && $1 == s && $6 !~ /^failed/ { print $2, $6 + $7, $11, $13, $15 }' "$csv" >"$dir/$s.dat"
 done
 setup=$(awk -F, -v cores="$(nproc)" 'NR == 2 { printf "4 KiB random, %s%% writes, %s in flight per node, %s s a cell, %d shared cores", $4, $3, $5, cores }' "$csv")
 if command -v gnuplot >/dev/null; then
