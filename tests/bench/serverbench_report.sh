@@ -18,14 +18,15 @@ NR == 2 {
 	printf "\nmany nodes on one server: 4 KiB random I/O, %s%% writes, %s in flight per node, %s s per cell\n", $4, $3, $5
 	printf "(fio nbd engine over 127.0.0.1; fio and the server share this host'"'"'s %d cores)\n", cores
 	printf "MiB/s per node: mean read + write (slowest node); all: every node together;\n"
-	printf "latency: p50/p99 completion of every node'"'"'s requests; CPU: %% of one core\n\n"
-	printf "%-19s %5s %17s %7s %15s %15s %7s %5s %5s %10s\n", "server", "nodes", "MiB/s per node", "all", \
-	       "read p50/p99", "write p50/p99", "server", "fio", "host", "load"
+	printf "latency: p50/p99 completion of every node'"'"'s requests; CPU: %% of one core;\n"
+	printf "MiB/s per core: all nodes'"'"' MiB/s per core the server used\n\n"
+	printf "%-19s %5s %17s %7s %15s %15s %7s %8s %5s %5s %10s\n", "server", "nodes", "MiB/s per node", "all", \
+	       "read p50/p99", "write p50/p99", "server", "per core", "fio", "host", "load"
 }
 NR > 1 && $6 ~ /^failed/ { printf "%-19s %5d %s\n", $1, $2, $6; next }
 NR > 1 {
-	printf "%-19s %5d %6.2f+%-5.2f(%4.2f) %7.1f %6.2f/%-6.2fms %6.2f/%-6.2fms %6d%% %4d%% %4d%% %4.1f-%-4.1f\n", \
-	       $1, $2, $6, $7, $8, $9, $10, $11, $12, $13, $15, $14, $16, $17, $18
+	printf "%-19s %5d %6.2f+%-5.2f(%5.2f) %7.1f %6.2f/%-6.2fms %6.2f/%-6.2fms %6d%% %8.0f %4d%% %4d%% %4.1f-%-4.1f\n", \
+	       $1, $2, $6, $7, $8, $9, $10, $11, $12, $13, $15, ($15 > 0 ? $9 * 100 / $15 : 0), $14, $16, $17, $18
 }' "$csv"
 
 servers=$(awk -F, 'NR > 1 && !seen[$1]++ { printf "%s ", $1 }' "$csv")
