@@ -29,7 +29,9 @@
 # (usr + sys). Both run on the same host, so
 # the generator takes CPU the server would otherwise get: on a small shared
 # machine this is a lower bound on what a server can carry. The 1-minute
-# load and the whole host's CPU use are recorded beside every row.
+# load and the whole host's CPU use are recorded beside every row, and, as
+# a cross-check, the server's CPU over fio's whole run (server_cpu_run_pct,
+# lower: it includes the connects, the ramp and the teardown).
 #
 # A measurement, not a test: it fails only when a server does not start
 # or a node gets an error or moves no data.
@@ -187,6 +189,8 @@ cell() { # SERVER NODES
 	fio_jobs >"$T/cell.fio"
 	local load0 s0 h0 t0 s1 h1 t1 fio_pid window=$((ramp + (n * stagger_ms + 999) / 1000))
 	load0=$(cut -d' ' -f1 /proc/loadavg)
+	local sa ta sb tb
+	sa=$(proc_ticks "${SERVER_PIDS[@]}") ta=$(now_ms)
 	# a hung handshake never ends by itself: kill fio a minute after it should be done
 	timeout -s KILL $((window + secs + 2 + 60)) \
 		fio --output-format=json+ --output="$json" "$T/cell.fio" >"$T/fio.log" 2>&1 &
@@ -198,22 +202,26 @@ cell() { # SERVER NODES
 	s1=$(proc_ticks "${SERVER_PIDS[@]}") h1=$(host_busy_ticks) t1=$(now_ms)
 	local rc=0 fig
 	wait "$fio_pid" || rc=$?
+	sleep 1 # nbd-server reaps its children: their time moves to its cutime
+	sb=$(proc_ticks "${SERVER_PIDS[@]}") tb=$(now_ms)
 	forget_pid "$fio_pid"
 	"stop_$server"
 	if [ "$rc" != 0 ]; then
-		echo "$server,$n,$qd,$writes,$secs,failed: fio rc $rc ($(grep -c . "$T/fio.log") log lines),,,,,,,,,,,$load0," >>"$dir/results.csv"
+		echo "$server,$n,$qd,$writes,$secs,failed: fio rc $rc ($(grep -c . "$T/fio.log") log lines),,,,,,,,,,,$load0,," >>"$dir/results.csv"
 		log "$server, $n nodes: FAILED, fio rc $rc: $(tail -n 3 "$T/fio.log" | tr '\n' ' ')"
 		return
 	fi
 	fig=$(python3 "$bench/fio_nodes.py" "$json") || fail "$server, $n nodes: a node failed (see $json)"
 	# % of one core: ticks / (seconds * ticks per second) * 100
-	cpu() { echo "$1 $2 $t0 $t1 $hz" | awk '{ printf "%.0f", ($2 - $1) * 100000 / (($4 - $3) * $5) }'; }
-	echo "$server,$n,$qd,$writes,$secs,$fig,$(cpu "$s0" "$s1"),$(cpu "$h0" "$h1"),$load0,$(cut -d' ' -f1 /proc/loadavg)" \
+	cpu() { echo "$1 $2 $3 $4 $hz" | awk '{ printf "%.0f", ($2 - $1) * 100000 / (($4 - $3) * $5) }'; }
+	# the last column: the server's CPU over fio's whole run (connects,
+	# stagger, ramp, teardown too), a cross-check of the measured window's
+	echo "$server,$n,$qd,$writes,$secs,$fig,$(cpu "$s0" "$s1" "$t0" "$t1"),$(cpu "$h0" "$h1" "$t0" "$t1"),$load0,$(cut -d' ' -f1 /proc/loadavg),$(cpu "$sa" "$sb" "$ta" "$tb")" \
 		>>"$dir/results.csv"
 	log "$server, $n nodes: $(tail -n 1 "$dir/results.csv")"
 }
 
-echo "server,nodes,qd,write_pct,seconds,read_mibs,write_mibs,slowest_mibs,total_mibs,read_p50_ms,read_p99_ms,write_p50_ms,write_p99_ms,fio_cpu_pct,server_cpu_pct,host_cpu_pct,load_start,load_end" \
+echo "server,nodes,qd,write_pct,seconds,read_mibs,write_mibs,slowest_mibs,total_mibs,read_p50_ms,read_p99_ms,write_p50_ms,write_p99_ms,fio_cpu_pct,server_cpu_pct,host_cpu_pct,load_start,load_end,server_cpu_run_pct" \
 	>"$dir/results.csv"
 log "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $secs s per cell; nodes: $nodes_list; servers: $servers"
 for server in $servers; do
