@@ -119,18 +119,20 @@ forget_pid() {
 }
 
 # nbdkit_start FILE DELAY_MS: nbdkit on ${NBD_LISTEN:-127.0.0.1}:$KIT_PORT
-# (a free port if unset) serving FILE, each read and write delayed by
+# (a free port if unset) serving FILE (a directory: each file in it as an
+# export of its name, the file plugin's dir=), each read and write delayed by
 # DELAY_MS; NBDKIT_THREADS sets its threads, NBDKIT_FILTERS adds filters
 # (--filter=error) and NBDKIT_PARAMS their parameters. Sets KIT_PORT, KIT_PID.
 nbdkit_start() {
 	KIT_PORT=${KIT_PORT:-$(free_port)}
 	rm -f "$T/nbdkit.pid"
-	local opts=() delay_args=()
+	local opts=() delay_args=() serve="file=$1"
+	[ -d "$1" ] && serve="dir=$1"
 	[ -n "${NBDKIT_THREADS:-}" ] && opts+=(-t "$NBDKIT_THREADS")
 	[ "$2" -gt 0 ] && opts+=(--filter=delay) delay_args=("rdelay=${2}ms" "wdelay=${2}ms")
 	# shellcheck disable=SC2086
 	nbdkit -f -P "$T/nbdkit.pid" -i "${NBD_LISTEN:-127.0.0.1}" -p "$KIT_PORT" "${opts[@]}" ${NBDKIT_FILTERS:-} \
-		file "file=$1" "${delay_args[@]}" ${NBDKIT_PARAMS:-} \
+		file "$serve" "${delay_args[@]}" ${NBDKIT_PARAMS:-} \
 		>>"$T/nbdkit.log" 2>&1 &
 	for _ in $(seq 50); do [ -s "$T/nbdkit.pid" ] && break; sleep 0.1; done
 	[ -s "$T/nbdkit.pid" ] || fail "nbdkit did not start: $(tail -n 5 "$T/nbdkit.log")"

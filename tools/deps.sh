@@ -10,7 +10,7 @@ build="make gcc libc6-dev bc flex bison libelf-dev libssl-dev xz-utils zstd cpio
 run="qemu-system-x86 qemu-utils nbd-server nbdkit iproute2 procps python3"
 rootfs="mmdebstrap"
 test="clang nfs-ganesha nfs-ganesha-vfs rpcbind dnsmasq-base ipxe-qemu pxelinux
-      syslinux-common ipxe ovmf lighttpd cryptsetup-bin gnuplot-nox"
+      syslinux-common ipxe ovmf lighttpd cryptsetup-bin gnuplot-nox fio"
 
 want=""
 for g in "${@:-all}"; do
