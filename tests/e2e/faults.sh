@@ -260,6 +260,14 @@ judge() { # NAME FAULT
 	return 0
 }
 
+# The swap server is running: a process that exited is a zombie until
+# the harness reaps it, which kill -0 does not tell apart.
+server_running() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$KIT_PID/stat" 2>/dev/null)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; } # KEY RESULT-LINE
 
 # One boot of STACK for SCENARIO at MEM MB; appends a row to results.csv.
@@ -290,6 +298,13 @@ run_cell() { # scenario stack mem link conns fault hog
 	fi
 	judge "$name" "$fault"
 	[ -z "$fault_note" ] || detail="${detail:+$detail; }$fault_note"
+	# A swap server that exited by itself makes the cell another
+	# scenario (a server gone for good, which no single-server swap
+	# survives): say so, with its last words, rather than blame the node.
+	if ! server_running; then
+		verdict="server died"
+		detail="the swap server (nbdkit pid $KIT_PID) exited by itself: $(tail -n 2 "$T/nbdkit.log" | tr '\n' ' '); $detail"
+	fi
 	wait_console "$name" "TESTROOT: done" 30 || true
 	local pidvar="QEMU_PID_$name"
 	stop_qemu "$name" 10
@@ -312,8 +327,9 @@ run_cell() { # scenario stack mem link conns fault hog
 	hung=$(grep -c "blocked for more than" <<<"$text")
 	echo "$sc,$stack,$mem,$verdict,$(field mib_per_s "$res"),$(field seconds "$res"),$(field worst_ms "$res"),$(field p99_ms "$res"),$(field read_worst_ms "$res"),$(field read_p99_ms "$res"),$resume,${keeper:--},${wb:-0},$(vm_last "$name" oom_kill),$timeouts,$reconn,$hung,$(cut -d' ' -f1 /proc/loadavg),${detail//[,\"]/;}" >>"$csv"
 	log "$name: $verdict, $(field mib_per_s "$res") MiB/s, worst fault $(field worst_ms "$res") ms, resumed ${resume} s after the fault, ${detail}"
-	cp "$csv" "$T/vmstat-$name.csv" "$results/"
+	cp "$csv" "$T/vmstat-$name.csv" "$T/nbdkit.log" "$results/"
 	tr -d '\r' <"$T/$name.console" >"$results/$name.console"
+	last_verdict=$verdict
 	[ "$verdict" = ok ]
 }
 
@@ -337,7 +353,7 @@ while read -r sc mems link conns fault hog; do
 	for stack in ${STACKS:-$ALL_STACKS}; do
 		if [ "$mode" = short ]; then case " $CELLS_SHORT " in *" $stack:$sc "*) ;; *) continue ;; esac; fi
 		run_scenario "$sc" "$stack" "$mems" "$link" "$conns" "$fault" "$hog" ||
-			{ [ "$stack" = ours ] && our_failures=$((our_failures + 1)); }
+			{ [ "$stack" = ours ] && [ "$last_verdict" != "server died" ] && our_failures=$((our_failures + 1)); }
 	done
 done <<<"$table"
 bash "$here/faults/report.sh" "$results"
