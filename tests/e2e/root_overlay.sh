@@ -14,9 +14,9 @@ nbd_server root="$T/root.ext4:ro" swap="$T/swap.img"
 nstest="echo written >/etc/ovl-test; cat /etc/ovl-test; awk '\$2 ~ /netswap/ { print \"OVL: \" \$2, \$3, \$4 }' /proc/mounts; hog -m 160 -p 0"
 QEMU_MEM=96 qemu_boot node "ip=dhcp netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root rootovl=32M nstest=\"$nstest\""
 wait_console node "TESTROOT: done|no overlayfs" 240 || fail "the node did not reach its real init"
-# The kernels built before configs/systemd.config have no overlayfs: the
-# init's message for that is what there is to check, and the test is
-# skipped, loudly.
+# The kernel built here has no overlayfs yet (CONFIG_OVERLAY_FS): the
+# init's message for that is what there is to check, and the rest of the
+# test is skipped, loudly.
 if console_has node "no overlayfs"; then
 	console_has node "netswap: rootovl: mount overlay on /newroot: No such device; this kernel has no overlayfs \(CONFIG_OVERLAY_FS\)" ||
 		fail "no clear message for a kernel without overlayfs: $(console_line node 'no overlayfs')"
