@@ -1,6 +1,5 @@
 /* metrics.c - the keeper's Prometheus text file; see metrics.h. */
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

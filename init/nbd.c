@@ -617,26 +617,16 @@ static void write_metrics(const struct keeper *k, int rundir, int sysblock, long
 	static char text[16384];
 	struct blk_stat st[MAX_NBD_DEVICES];
 	char path[64], buf[256];
-	int len, fd;
+	int len;
 
 	for (int i = 0; i < k->n; i++) {
 		bufprint(path, sizeof(path), "nbd%d/stat", k->devs[i].dev.index);
-		fd = openat(sysblock, path, O_RDONLY | O_CLOEXEC);
-		len = fd < 0 ? -1 : (int)read(fd, buf, sizeof(buf) - 1);
-		if (fd >= 0)
-			close(fd);
-		buf[len > 0 ? len : 0] = '\0';
-		if (len <= 0 || blk_stat_parse(buf, &st[i]) < 0)
+		if (kfile_read(sysblock, path, buf, sizeof(buf)) <= 0 || blk_stat_parse(buf, &st[i]) < 0)
 			st[i].valid = 0;
 	}
 	len = metrics_format(k, now, st, text, sizeof(text));
-	fd = len < 0 ? -1 : openat(rundir, METRICS_FILE ".new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	if (write(fd, text, (size_t)len) == len && close(fd) == 0)
+	if (len >= 0 && kfile_write(rundir, METRICS_FILE ".new", text, (size_t)len) == 0)
 		renameat(rundir, METRICS_FILE ".new", rundir, METRICS_FILE);
-	else
-		close(fd);
 }
 
 static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
@@ -657,7 +647,7 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 		keeper_probe_all(k, now_ms());
 	for (;;) {
 		struct pollfd p = { .fd = ev, .events = POLLIN };
-		long wait = keeper_wait_ms(k, now_ms());
+		long now, wait = keeper_wait_ms(k, now_ms());
 
 		if (wait < 0 || wait > METRICS_INTERVAL_MS)
 			wait = METRICS_INTERVAL_MS;
@@ -671,10 +661,11 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 				keeper_probe_all(k, now_ms());
 			}
 		}
-		keeper_retry_due(k, now_ms());
-		if (now_ms() - metrics_at >= 1000) { /* at most once a second */
-			metrics_at = now_ms();
-			write_metrics(k, rundir, sysblock, metrics_at);
+		now = now_ms();
+		keeper_retry_due(k, now);
+		if (now - metrics_at >= 1000) { /* at most once a second */
+			metrics_at = now;
+			write_metrics(k, rundir, sysblock, now);
 		}
 	}
 }
