@@ -19,7 +19,7 @@ variant=${1:?$usage}
 out=${2:?$usage}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${NETSWAP_CACHE:-$HOME/.cache/netswap}
-fragments=${KERNEL_FRAGMENTS:-"$top/configs/base.config $top/configs/debug.config"}
+fragments=${KERNEL_FRAGMENTS:-"$top/configs/base.config $top/configs/debug.config $top/configs/nics.config $top/configs/systemd.config $top/configs/swap.config"}
 jobs=${JOBS:-$(nproc)}
 
 die() { echo "kernel: error: $*" >&2; exit 1; }
