@@ -273,6 +273,31 @@ static int handle_debug(const struct arg_ctx *a, char *v, struct netswap_config 
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	enum zswap_mode mode;
+} zswap_names[] = {
+	{ "off", ZSWAP_OFF }, { "lz4", ZSWAP_LZ4 }, { "zstd", ZSWAP_ZSTD },
+};
+
+static int handle_zswap(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(zswap_names); i++) {
+		if (strcmp(zswap_names[i].name, v) == 0) {
+			cfg->zswap = zswap_names[i].mode;
+			return 0;
+		}
+	}
+	return arg_fail(a, "unknown compressor " QFMT ", expected off, lz4 or zstd", QARG(v));
+}
+
+static int handle_zswap_pool(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
+{
+	if (!parse_int_range(v, 1, 90, &cfg->zswap_pool))
+		return arg_fail(a, "bad pool size " QFMT ", expected 1-90 (percent of RAM)", QARG(v));
+	return 0;
+}
+
 /* ---- The key table and the splitter -------------------------------- */
 
 enum arg_form { ARG_VALUE, ARG_BARE, ARG_EITHER };
@@ -296,6 +321,8 @@ static const struct key_handler {
 	{ "netswap.onfail", ARG_VALUE, "netswap.onfail=retry|shell|reboot", handle_onfail },
 	{ "netswap.timeout", ARG_VALUE, "netswap.timeout=<1-3600>", handle_timeout },
 	{ "netswap.debug", ARG_EITHER, "netswap.debug or netswap.debug=0|1", handle_debug },
+	{ "netswap.zswap", ARG_VALUE, "netswap.zswap=off|lz4|zstd", handle_zswap },
+	{ "netswap.zswap_pool", ARG_VALUE, "netswap.zswap_pool=<1-90>", handle_zswap_pool },
 };
 
 static const struct key_handler *key_find(const char *key, size_t len)
@@ -387,7 +414,8 @@ static void unknown_key(struct report *rep, const struct arg *arg)
 		return;
 	copy_clipped(key, sizeof(key), arg->param, arg->plen);
 	a.key = key;
-	arg_fail(&a, "unknown key, expected netswap.onfail, netswap.timeout or netswap.debug");
+	arg_fail(&a, "unknown key, expected netswap.onfail, netswap.timeout, netswap.debug, "
+		 "netswap.zswap or netswap.zswap_pool");
 }
 
 static void dispatch(struct report *rep, const struct arg *arg, struct netswap_config *cfg)

@@ -68,6 +68,10 @@ struct root_spec {
 
 enum onfail { ONFAIL_RETRY, ONFAIL_SHELL, ONFAIL_REBOOT };
 
+/* netswap.zswap: KERNEL leaves zswap as the kernel booted it (off unless
+ * zswap.enabled=1 was given). */
+enum zswap_mode { ZSWAP_KERNEL, ZSWAP_OFF, ZSWAP_LZ4, ZSWAP_ZSTD };
+
 struct netswap_config {
 	struct ip_config ip;
 	bool have_bootif;
@@ -84,6 +88,8 @@ struct netswap_config {
 	enum onfail onfail;          /* default ONFAIL_RETRY */
 	int timeout;                 /* netswap.timeout, seconds, default 30 */
 	bool debug;                  /* netswap.debug */
+	enum zswap_mode zswap;       /* netswap.zswap, default ZSWAP_KERNEL */
+	int zswap_pool;              /* netswap.zswap_pool, % of RAM; 0: the kernel's 20 */
 };
 
 #endif

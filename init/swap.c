@@ -227,6 +227,30 @@ static void sysctl_write(const char *path, const char *value)
 		warn("cannot set %s to %s", path, value);
 }
 
+/* zswap keeps compressed pages in RAM in front of the swap device and
+ * writes a page out only when its pool is full: fewer bytes on the wire. It
+ * sits above the block device, so with encryption pages are compressed
+ * before dm-crypt sees them. Not having zswap costs speed, not the boot:
+ * a write that fails is a warning. */
+#define ZSWAP_PARAM "/sys/module/zswap/parameters/"
+
+static void swap_zswap(enum zswap_mode mode, int pool_percent)
+{
+	static const char *const compressor[] = { [ZSWAP_LZ4] = "lz4", [ZSWAP_ZSTD] = "zstd" };
+	char percent[12];
+
+	if (pool_percent > 0) {
+		bufprint(percent, sizeof(percent), "%d", pool_percent);
+		sysctl_write(ZSWAP_PARAM "max_pool_percent", percent);
+	}
+	if (mode == ZSWAP_KERNEL)
+		return;
+	if (mode != ZSWAP_OFF)
+		sysctl_write(ZSWAP_PARAM "compressor", compressor[mode]);
+	sysctl_write(ZSWAP_PARAM "enabled", mode == ZSWAP_OFF ? "N" : "Y");
+	info("zswap %s", mode == ZSWAP_OFF ? "off" : compressor[mode]);
+}
+
 static void swap_tune_vm(void)
 {
 	struct sysinfo si;
@@ -290,8 +314,10 @@ static int swap_one(const struct netswap_config *cfg, const struct net_state *ne
 int swap_up(const struct netswap_config *cfg, const struct net_state *net,
 	    struct nbd_device *devs, int *done)
 {
-	if (cfg->nswaps && *done == 0)
+	if (cfg->nswaps && *done == 0) {
 		swap_tune_vm();
+		swap_zswap(cfg->zswap, cfg->zswap_pool);
+	}
 	while (*done < cfg->nswaps) {
 		if (swap_one(cfg, net, &devs[*done], *done) < 0)
 			return -1;

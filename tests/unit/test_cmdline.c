@@ -974,6 +974,14 @@ static void test_small_keys_valid(void)
 	CHECK_EQ(cfg.onfail, ONFAIL_RETRY);
 	CHECK_EQ(cfg.timeout, 1);
 	CHECK_STR(cfg.rootflags, "");
+	CHECK_EQ(cfg.zswap, ZSWAP_KERNEL);
+	CHECK_EQ(cfg.zswap_pool, 0);
+	CHECK(clean("netswap.zswap=zstd netswap.zswap_pool=35"));
+	CHECK_EQ(cfg.zswap, ZSWAP_ZSTD);
+	CHECK_EQ(cfg.zswap_pool, 35);
+	CHECK(clean("netswap.zswap=lz4 netswap.zswap=off netswap.zswap_pool=1"));
+	CHECK_EQ(cfg.zswap, ZSWAP_OFF);
+	CHECK_EQ(cfg.zswap_pool, 1);
 }
 
 static void test_small_keys_errors(void)
@@ -1004,6 +1012,14 @@ static void test_small_keys_errors(void)
 	CHECK(one_error("netswap.debug=yes", "netswap.debug", "bad value 'yes', expected 0 or 1"));
 	CHECK(one_error("netswap.debug=", "netswap.debug", "expected 0 or 1"));
 	CHECK(!cfg.debug);
+	CHECK(one_error("netswap.zswap=lzo", "netswap.zswap", "unknown compressor 'lzo', expected off, lz4 or zstd"));
+	CHECK(one_error("netswap.zswap", "netswap.zswap", "missing value"));
+	CHECK(one_error("netswap.zswap=", "netswap.zswap", "unknown compressor"));
+	CHECK_EQ(cfg.zswap, ZSWAP_KERNEL);
+	CHECK(one_error("netswap.zswap_pool=0", "netswap.zswap_pool", "bad pool size '0', expected 1-90 (percent of RAM)"));
+	CHECK(one_error("netswap.zswap_pool=91", "netswap.zswap_pool", "bad pool size"));
+	CHECK(one_error("netswap.zswap_pool=20%", "netswap.zswap_pool", "bad pool size"));
+	CHECK_EQ(cfg.zswap_pool, 0);
 
 	memset(big, 'p', sizeof(big));
 	big[255] = '\0';
