@@ -11,6 +11,7 @@ sparse_file "$T/z.img" 512M
 sparse_file "$T/off.img" 512M
 nbd_server root="$TESTROOT_IMG:ro" z="$T/z.img" off="$T/off.img"
 R="root=nbd:10.0.2.2:$NBD_PORT/root"
+# (The kernel echoes the command line, so a figure is matched at a line start.)
 # The hog overflows RAM by about half as much again; sampled while it runs,
 # the pool's size, then the device's written sectors (field 7 of stat).
 Z=/sys/module/zswap/parameters
@@ -29,8 +30,8 @@ console_has off "netswap: zswap off" || fail "the control did not log zswap off"
 console_has off "ZSWAP: params N " || fail "the control has zswap on: $(console_line off "ZSWAP: params")"
 pool_kb=$(console_text z | grep -oE "Zswap: [0-9]+" | awk '$2 > m { m = $2 } END { print m + 0 }')
 [ "$pool_kb" -gt 1024 ] || fail "zswap's pool never held more than 1 MiB (${pool_kb} kB)"
-zw=$(console_line z "ZSWAP: written_sectors=" | grep -oE "[0-9]+$")
-ow=$(console_line off "ZSWAP: written_sectors=" | grep -oE "[0-9]+$")
+zw=$(console_line z "^ZSWAP: written_sectors=[0-9]+" | grep -oE "[0-9]+$")
+ow=$(console_line off "^ZSWAP: written_sectors=[0-9]+" | grep -oE "[0-9]+$")
 [ -n "$zw" ] && [ -n "$ow" ] || fail "no written-sector counts ($zw, $ow)"
 [ "$ow" -gt 20480 ] || fail "the control wrote only $((ow / 2)) KiB to swap: the hog proves nothing"
 [ $((zw * 10)) -lt $((ow * 7)) ] || fail "zswap wrote $((zw / 2)) KiB to the server, the control $((ow / 2)) KiB: not 30% less"
