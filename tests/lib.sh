@@ -32,15 +32,15 @@ SWAP_BAD_RE='blocked for more than|Possible stuck request|Out of memory|I/O erro
 HANG_DUMP_SH="hang_dump(){ while sleep 5;do dmesg|grep -q 'blocked for more tha[n]'&&{ echo HANG: sysrq-w;echo w>/proc/sysrq-trigger;break;};done;};hang_dump& "
 
 cleanup() {
-	local p rc=$?
+	local e rc=$?
 	set +e # a PID already gone must not end the cleanup of a set -e script
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-		kill -9 "$p" 2>/dev/null
+	for e in "${PIDS[@]}"; do signal_ours TERM "${e%%:*}"; done
+	for e in "${PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do alive "${e%%:*}" || break; sleep 0.2; done
+		signal_ours KILL "${e%%:*}"
 	done
 	wait 2>/dev/null
-	for p in "${AT_EXIT[@]}"; do eval "$p" 2>/dev/null; done
+	for e in "${AT_EXIT[@]}"; do eval "$e" 2>/dev/null; done
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
 	return $rc
 }
@@ -87,7 +87,7 @@ nbd_server() {
 		fail "nbd-server did not start: $(cat "$T/nbd-server.log")"
 	for _ in $(seq 50); do [ -s "$T/nbd-server.pid" ] && break; sleep 0.1; done
 	NBD_PID=$(cat "$T/nbd-server.pid")
-	PIDS+=("$NBD_PID")
+	track_pid "$NBD_PID"
 	log "nbd-server pid $NBD_PID on ${NBD_LISTEN:-127.0.0.1}:$NBD_PORT"
 }
 
@@ -99,22 +99,47 @@ nbd_server_restart() {
 		fail "nbd-server did not restart: $(tail -n 5 "$T/nbd-server.log")"
 	for _ in $(seq 50); do [ -s "$T/nbd-server.pid" ] && break; sleep 0.1; done
 	NBD_PID=$(cat "$T/nbd-server.pid")
-	PIDS+=("$NBD_PID")
+	track_pid "$NBD_PID"
 }
 
 # nbd_server_down [SIGNAL]: nbd-server forks one child per connection: the
 # children first, so none is left behind with a client.
 nbd_server_down() {
-	pkill -"${1:-TERM}" -P "$NBD_PID" 2>/dev/null
-	kill -"${1:-TERM}" "$NBD_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$NBD_PID" 2>/dev/null || break; sleep 0.1; done
+	alive "$NBD_PID" && pkill -"${1:-TERM}" -P "$NBD_PID" 2>/dev/null
+	signal_ours "${1:-TERM}" "$NBD_PID"
+	for _ in $(seq 50); do alive "$NBD_PID" || break; sleep 0.1; done
 	forget_pid "$NBD_PID"
 }
 
-# PIDs a test stopped itself leave PIDS, so the cleanup never hits a reused PID.
+# PIDs are tracked with the start time of their process (PID:START): this
+# host's pid_max is 32768 and several tests run at once, so the PID of a
+# process of ours that has exited soon belongs to another test's QEMU or
+# server. Only a process with the start time we saw is signalled.
+proc_start() { # PID -> its start time in clock ticks since boot
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	# shellcheck disable=SC2086 # split on purpose: the fields after the
+	set -- ${stat##*) } # command name (which may hold spaces), from the state
+	echo "${20}"
+}
+track_pid() { # PID
+	PIDS+=("$1:$(proc_start "$1")")
+}
+# alive PID: a tracked process of ours is still there.
+alive() {
+	local e now
+	now=$(proc_start "$1") || return 1
+	for e in "${PIDS[@]}"; do [ "$e" = "$1:$now" ] && return 0; done
+	return 1
+}
+# signal_ours SIGNAL PID: kill -SIGNAL, only if PID is still ours.
+signal_ours() {
+	alive "$2" && kill -"$1" "$2" 2>/dev/null
+}
+# PIDs a test stopped itself leave PIDS.
 forget_pid() {
-	local keep=() p
-	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	local keep=() e
+	for e in "${PIDS[@]}"; do [ "${e%%:*}" = "$1" ] || keep+=("$e"); done
 	PIDS=("${keep[@]}")
 }
 
@@ -137,15 +162,15 @@ nbdkit_start() {
 	for _ in $(seq 50); do [ -s "$T/nbdkit.pid" ] && break; sleep 0.1; done
 	[ -s "$T/nbdkit.pid" ] || fail "nbdkit did not start: $(tail -n 5 "$T/nbdkit.log")"
 	KIT_PID=$(cat "$T/nbdkit.pid")
-	PIDS+=("$KIT_PID")
+	track_pid "$KIT_PID"
 }
 
 # nbdkit_stop [SIGNAL]: SIGNAL (TERM), then KILL after 5 s: nbdkit waits
 # for its connections, and a guest that powered off never closes its own.
 nbdkit_stop() {
-	kill -"${1:-TERM}" "$KIT_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$KIT_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$KIT_PID" 2>/dev/null
+	signal_ours "${1:-TERM}" "$KIT_PID"
+	for _ in $(seq 50); do alive "$KIT_PID" || break; sleep 0.1; done
+	signal_ours KILL "$KIT_PID"
 	wait "$KIT_PID" 2>/dev/null # reaped here, bash does not report "Killed"
 	forget_pid "$KIT_PID"
 }
@@ -180,7 +205,7 @@ qemu_boot() {
 		-serial "$serial" -monitor "unix:$T/$name.monitor,server=on,wait=off" -display none \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	local pid=$!
-	PIDS+=("$pid")
+	track_pid "$pid"
 	eval "QEMU_PID_$name=$pid"
 	log "qemu $name pid $pid: $append"
 }
@@ -191,7 +216,7 @@ wait_console() {
 	local end=$((SECONDS + secs))
 	while [ $SECONDS -lt $end ]; do
 		console_has "$name" "$re" && return 0
-		kill -0 "${!pidvar}" 2>/dev/null || { console_has "$name" "$re"; return; }
+		alive "${!pidvar}" || { console_has "$name" "$re"; return; }
 		sleep 0.5
 	done
 	return 1
@@ -283,8 +308,8 @@ tap_net_up() {
 # for it to be gone (then its tap is free).
 stop_qemu() {
 	local pidvar="QEMU_PID_$1"
-	for _ in $(seq "${2:-20}"); do kill -0 "${!pidvar}" 2>/dev/null || return 0; sleep 0.5; done
-	kill "${!pidvar}" 2>/dev/null
+	for _ in $(seq "${2:-20}"); do alive "${!pidvar}" || return 0; sleep 0.5; done
+	signal_ours TERM "${!pidvar}"
 	wait "${!pidvar}" 2>/dev/null
 }
 
@@ -345,7 +370,7 @@ tap_boot() {
 		-device "virtio-net-pci,netdev=n0,mac=$mac${QEMU_NIC_OPTS:-}" \
 		-serial "file:$T/$name.console" -monitor none -display none "$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	local pid=$!
-	PIDS+=("$pid")
+	track_pid "$pid"
 	eval "QEMU_PID_$name=$pid"
 	log "qemu $name pid $pid: $mac on $tap ${*:--boot n}"
 }
@@ -371,7 +396,7 @@ site_dhcp() {
 	ip -n "$site" link set vsite0 up
 	ip netns exec "$site" dnsmasq --keep-in-foreground --port=0 --interface=vsite0 --bind-interfaces \
 		--dhcp-range="$range,12h" --dhcp-leasefile="$T/site.leases" --log-facility=- "$@" >"$T/site-dhcp.log" 2>&1 &
-	PIDS+=($!)
+	track_pid $!
 }
 
 # serve_start NS LOG [VAR=VALUE...]: netboot/serve of $T/netboot in NS, in
@@ -382,10 +407,10 @@ serve_start() {
 	shift 2
 	ip netns exec "$ns" env "$@" bash "$(dirname "${BASH_SOURCE[0]}")/../netboot/serve" "$T/netboot" >"$slog" 2>&1 &
 	SERVE_PID=$!
-	PIDS+=("$SERVE_PID")
+	track_pid "$SERVE_PID"
 	for _ in $(seq 100); do
 		grep -q "serving [0-9]* node" "$slog" 2>/dev/null && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || break
+		alive "$SERVE_PID" || break
 		sleep 0.2
 	done
 	fail "serve did not start: $(cat "$slog")"
@@ -393,7 +418,7 @@ serve_start() {
 
 # serve_stop: stops the serve of serve_start (it stops its servers by PID).
 serve_stop() {
-	kill "$SERVE_PID" 2>/dev/null
+	signal_ours TERM "$SERVE_PID"
 	wait "$SERVE_PID" 2>/dev/null
 	forget_pid "$SERVE_PID"
 }

@@ -106,7 +106,7 @@ start_qemu-nbd() {
 		qemu-nbd -f raw -b 127.0.0.1 -p "$port" -x "$name" -t --pid-file="$T/qemu-nbd-$name.pid" "$f" \
 			>>"$T/qemu-nbd.log" 2>&1 &
 		pid=$!
-		PIDS+=("$pid")
+		track_pid "$pid"
 		SERVER_PIDS+=("$pid")
 		wait_listening "$port"
 		URIS+=("nbd://127.0.0.1:$port/$name")
@@ -114,7 +114,7 @@ start_qemu-nbd() {
 }
 stop_qemu-nbd() {
 	local p
-	for p in "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${SERVER_PIDS[@]}"; do signal_ours TERM "$p"; done
 	for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null; forget_pid "$p"; done
 }
 
@@ -133,7 +133,7 @@ start_qemu-storage-daemon() {
 	qemu-storage-daemon --nbd-server "addr.type=inet,addr.host=127.0.0.1,addr.port=$port" "${args[@]}" \
 		>>"$T/qsd.log" 2>&1 &
 	SERVER_PIDS=($!)
-	PIDS+=("${SERVER_PIDS[0]}")
+	track_pid "${SERVER_PIDS[0]}"
 	wait_listening "$port"
 }
 stop_qemu-storage-daemon() { stop_qemu-nbd; }
@@ -195,7 +195,7 @@ cell() { # SERVER NODES
 	timeout -s KILL $((window + secs + 2 + 60)) \
 		fio --output-format=json+ --output="$json" "$T/cell.fio" >"$T/fio.log" 2>&1 &
 	fio_pid=$!
-	PIDS+=("$fio_pid")
+	track_pid "$fio_pid"
 	sleep "$window"
 	s0=$(proc_ticks "${SERVER_PIDS[@]}") h0=$(host_busy_ticks) t0=$(now_ms)
 	sleep "$secs"

@@ -59,7 +59,7 @@ readonly = false
 CONF
 ip netns exec "$srv" nbd-server -C "$conf" -p "$T/nbd-server.pid" >"$T/nbd-server.log" 2>&1 || fail "nbd-server did not start"
 for _ in $(seq 50); do [ -s "$T/nbd-server.pid" ] && break; sleep 0.1; done
-PIDS+=("$(cat "$T/nbd-server.pid")")
+track_pid "$(cat "$T/nbd-server.pid")"
 
 QEMU_WRAP="ip netns exec $gw" QEMU_NETDEV="tap,id=n0,ifname=tap0,script=no,downscript=no" \
 	QEMU_SMP=${SMP:-2} QEMU_MEM=64 qemu_boot node \

@@ -10,7 +10,7 @@ nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img" tiny="$T/tiny.img" rootro=
 fake() { # MODE: a broken server on FAKE_PORT (run here, not in $(): PIDS must grow)
 	FAKE_PORT=$(free_port)
 	python3 "$(dirname "$0")/../fake_nbd.py" "$FAKE_PORT" "$1" >>"$T/fake.log" 2>&1 &
-	PIDS+=($!)
+	track_pid $!
 }
 fake close-greeting; p_close=$FAKE_PORT
 fake oversized; p_big=$FAKE_PORT
@@ -65,7 +65,7 @@ run_batch() {
 		# console (read before the guest is stopped).
 		[ -z "$then" ] || wait_console "$name" "$then" 60 || failed+=("$name-then")
 		pidvar="QEMU_PID_$name"
-		kill "${!pidvar}" 2>/dev/null
+		signal_ours TERM "${!pidvar}"
 	done
 	batch=()
 }

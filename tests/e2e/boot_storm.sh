@@ -56,7 +56,7 @@ wait_done() {
 			local pidvar="QEMU_PID_${round}_$n"
 			if console_has "${round}_$n" "^UPTIME "; then
 				eval "$var=\$EPOCHREALTIME"
-			elif kill -0 "${!pidvar}" 2>/dev/null; then
+			elif alive "${!pidvar}"; then
 				left=1
 			else
 				fail "${round}_$n stopped before its test root's done"

@@ -23,7 +23,7 @@ dnsmasq_on() {
 		--dhcp-range=10.0.2.100,10.0.2.150,255.255.255.0,2m --dhcp-host=$mac,10.0.2.15,node33 \
 		--dhcp-boot=pxelinux.0,nbdsrv,"$1" --dhcp-leasefile="$T/leases" --log-facility="$T/dnsmasq.log" &
 	DNSMASQ_PID=$!
-	PIDS+=("$DNSMASQ_PID")
+	track_pid "$DNSMASQ_PID"
 }
 dnsmasq_on $old
 sparse_file "$T/swap.img" 512M
@@ -45,7 +45,7 @@ nbd_server_down
 ip addr add "$new/24" dev tap0
 sed -i "s/^listenaddr = .*/listenaddr = $new/" "$T/nbd-server.conf"
 nbd_server_restart
-kill "$DNSMASQ_PID"
+signal_ours TERM "$DNSMASQ_PID"
 wait "$DNSMASQ_PID" 2>/dev/null
 forget_pid "$DNSMASQ_PID"
 dnsmasq_on $new

@@ -156,7 +156,7 @@ watch_cell() { # NAME TIMEOUT
 	stalled="" ended=""
 	while [ $SECONDS -lt "$end" ]; do
 		console_has "$1" "^FAULTS: rc=" && { ended=1; return; }
-		kill -0 "${!pidvar}" 2>/dev/null || return
+		alive "${!pidvar}" || return
 		lines=$(progress_lines "$1")
 		[ "$lines" != "$seen" ] && seen=$lines last_move=$SECONDS
 		if [ $((SECONDS - last_move)) -ge $STALL_SECONDS ]; then
@@ -177,7 +177,7 @@ resume_after() { # NAME
 	while [ $((SECONDS - t0)) -lt $STALL_SECONDS ]; do
 		[ "$(vm_moved "$1")" != "$seen" ] && { echo $((SECONDS - t0)); return; }
 		console_has "$1" "^FAULTS: rc=" && { echo $((SECONDS - t0)); return; }
-		kill -0 "${!pidvar}" 2>/dev/null || break
+		alive "${!pidvar}" || break
 		sleep 1
 	done
 	echo -
@@ -216,9 +216,9 @@ inject() { # NAME FAULT
 		nbdkit_start "$swap_img" 0 ;;
 	stall)
 		log "$1: swap server SIGSTOPped for 45 s"
-		kill -STOP "$KIT_PID"
+		signal_ours STOP "$KIT_PID"
 		sleep 45
-		kill -CONT "$KIT_PID" ;;
+		signal_ours CONT "$KIT_PID" ;;
 	esac
 	resume=$(resume_after "$1")
 	fault_note="$2 at $(vm_last "$1" pswpout) pages out"
@@ -264,6 +264,7 @@ judge() { # NAME FAULT
 # the harness reaps it, which kill -0 does not tell apart.
 server_running() {
 	local state
+	alive "$KIT_PID" || return 1
 	state=$(awk '{ print $3 }' "/proc/$KIT_PID/stat" 2>/dev/null)
 	[ -n "$state" ] && [ "$state" != Z ]
 }
@@ -308,10 +309,10 @@ run_cell() { # scenario stack mem link conns fault hog
 	wait_console "$name" "TESTROOT: done" 30 || true
 	local pidvar="QEMU_PID_$name"
 	stop_qemu "$name" 10
-	kill -9 "${!pidvar}" 2>/dev/null
+	signal_ours KILL "${!pidvar}"
 	wait "${!pidvar}" 2>/dev/null # tap0 is free only once QEMU is gone
 	forget_pid "${!pidvar}"
-	kill -CONT "$KIT_PID" 2>/dev/null
+	signal_ours CONT "$KIT_PID"
 	nbdkit_stop KILL
 	nbd_server_down KILL
 	link_unshape

@@ -28,9 +28,9 @@ QEMU_MEM=64 KERNEL=$STOCK qemu_boot stock "$(append "$STOCK_PORT")"
 # "none", and resumes it 10 s later (or as soon as the write returned).
 stall_swap() {
 	wait_console "$1" "KSTALL: ready" 900 || return
-	kill -STOP "$2"
+	signal_ours STOP "$2"
 	wait_console "$1" "KSTALL: nbd0 none-write" 10
-	kill -CONT "$2"
+	signal_ours CONT "$2"
 }
 
 # each node gets to kstall on its own time

@@ -32,7 +32,7 @@ ip link set tap0 master br0 up
 dnsmasq --keep-in-foreground --port=0 --interface=br0 --bind-interfaces --log-dhcp \
 	--dhcp-range=10.78.0.100,10.78.0.150,255.255.255.0,2m --dhcp-host=$mac,$node_ip,node21 \
 	--dhcp-leasefile="$T/leases" --log-facility="$T/dnsmasq.log" &
-PIDS+=($!)
+track_pid $!
 sparse_file "$T/swap.img" 512M
 NBD_LISTEN=$server nbd_server root="$TESTROOT_IMG:ro" swap-52-54-00-00-00-21="$T/swap.img"
 

@@ -36,11 +36,11 @@ start_ganesha() { # PROTOCOLS
 	ganesha_conf "$1" >"$T/ganesha.conf"
 	ganesha.nfsd -F -f "$T/ganesha.conf" -L "$T/ganesha.log" -p "$T/ganesha.pid" &
 	GANESHA_PID=$!
-	PIDS+=("$GANESHA_PID")
+	track_pid "$GANESHA_PID"
 	for _ in $(seq 50); do ss -ltn | grep -qE "127.0.0.1\]?:$nfs_port " && return; sleep 0.2; done
 	fail "ganesha did not listen: $(grep -v DBUS "$T/ganesha.log" | tail -5)"
 }
-stop_pid() { kill "$1" 2>/dev/null; for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -9 "$1"; }
+stop_pid() { signal_ours TERM "$1"; for _ in $(seq 50); do alive "$1" || return 0; sleep 0.1; done; signal_ours KILL "$1"; }
 
 sparse_file "$T/swap.img" 64M
 nbd_server swap="$T/swap.img"
@@ -70,15 +70,15 @@ ip -n "$ns" addr add 2001:db8::1/64 dev nsv0 nodad
 ip -n "$ns" link set nsv0 up
 ip -n "$ns" link set nsv1 up
 ip netns exec "$ns" rpcbind -f -w &
-PIDS+=($!)
+track_pid $!
 sleep 0.5
 in_ns() { ip netns exec "$ns" "$@"; }
 ganesha_conf 3 >"$T/ganesha3.conf"
 ip netns exec "$ns" ganesha.nfsd -F -f "$T/ganesha3.conf" -L "$T/ganesha3.log" -p "$T/ganesha3.pid" &
-PIDS+=($!)
+track_pid $!
 in_ns nbd-server -C "$T/nbd-server.conf" -p "$T/nbd-ns.pid" >"$T/nbd-ns.log" 2>&1 || fail "nbd-server in $ns did not start"
 sleep 0.5
-PIDS+=("$(cat "$T/nbd-ns.pid")")
+track_pid "$(cat "$T/nbd-ns.pid")"
 for _ in $(seq 50); do in_ns ss -ltn | grep -qE ":$nfs_port " && break; sleep 0.2; done
 QEMU_WRAP="ip netns exec $ns" qemu_boot v3 "netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nfs:10.0.2.2:$T/export:vers=3,port=$nfs_port,mountport=$mnt_port,mountproto=tcp,proto=tcp"
 wait_console v3 "TESTROOT: done" 180 || fail "NFSv3 node did not reach its real init"

@@ -16,8 +16,8 @@ console_has node "root: exec /sbin/badinit: " || fail "the exec failure was not 
 console_has node "switching to the real root failed after the initramfs was given up; rebooting in 5 s" ||
 	fail "no final action: $(console_line node 'switching to the real root')"
 pidvar=QEMU_PID_node
-for _ in $(seq 60); do kill -0 "${!pidvar}" 2>/dev/null || break; sleep 0.5; done
-kill -0 "${!pidvar}" 2>/dev/null && fail "the guest did not reboot"
+for _ in $(seq 60); do alive "${!pidvar}" || break; sleep 0.5; done
+alive "${!pidvar}" && fail "the guest did not reboot"
 keepers=$(console_text node | grep -c "keeper: pid [0-9]* keeps")
 [ "$keepers" = 1 ] || fail "$keepers keepers started, expected 1"
 console_has node "Kernel panic" && fail "$(console_line node 'Kernel panic')"

@@ -69,10 +69,10 @@ build HTTP=on HTTP_PORT=$http_port
 ip netns exec "$ns" python3 -c 'import socket, sys, time
 s = socket.socket(); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(); time.sleep(30)' "$server" "$http_port" &
 busy=$!
-PIDS+=("$busy")
+track_pid "$busy"
 sleep 0.5
 serve_refuses "port $http_port is already in use"
-kill "$busy"
+signal_ours TERM "$busy"
 wait "$busy" 2>/dev/null
 forget_pid "$busy"
 log "serve refused a missing and an unreadable snponly.efi, and a busy HTTP port"

@@ -71,7 +71,7 @@ build "$T/nodes" APPEND_EXTRA="console=ttyS0 panic=-1" || fail "rebuild failed: 
 [ "$(head -c5 "$T/netboot/swap/$name1")" = pages ] || fail "a rebuild touched an existing swap file"
 
 DHCP=off bash "$top/netboot/serve" "$T/netboot" >"$T/serve.log" 2>&1 &
-PIDS+=($!)
+track_pid $!
 for _ in $(seq 50); do grep -q "serving 2 node" "$T/serve.log" && break; sleep 0.2; done
 grep -q "serving 2 node" "$T/serve.log" || fail "serve did not start: $(cat "$T/serve.log")"
 log "$(head -n1 "$T/serve.log")"
@@ -83,7 +83,7 @@ pxe_boot() {
 	qemu-system-x86_64 $(qemu_accel) -m 128 -no-reboot -boot n \
 		-netdev "user,id=n0,tftp=$tftp,bootfile=$3" -device "virtio-net-pci,netdev=n0,mac=$2" \
 		-serial "file:$T/$1.console" -monitor none -display none </dev/null >"$T/$1.qemu.log" 2>&1 &
-	PIDS+=($!)
+	track_pid $!
 	eval "QEMU_PID_$1=$!"
 	log "qemu $1 pid $!: PXE $3 as $2"
 }

@@ -14,11 +14,11 @@ R="root=nbd:10.0.2.2:$NBD_PORT/root"
 
 kit_port=$(free_port)
 nbdkit -f -i 127.0.0.1 -p "$kit_port" -e swap memory 512M >"$T/nbdkit.log" 2>&1 &
-PIDS+=($!)
+track_pid $!
 qn_port=$(free_port)
 sparse_file "$T/qswap.img" 512M
 qemu-nbd -b 127.0.0.1 -p "$qn_port" -x swap -f raw -t "$T/qswap.img" >"$T/qemu-nbd.log" 2>&1 &
-PIDS+=($!)
+track_pid $!
 sleep 1
 
 QEMU_MEM=$mem qemu_boot nbdserver "netswap=nbd:10.0.2.2:$NBD_PORT/swap:conns=2 $R nstest=\"$hog\""

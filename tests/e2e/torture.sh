@@ -85,7 +85,7 @@ round_wait() { # NAME R REGEX SECONDS: 0 when REGEX shows up in round R
 	local end=$((SECONDS + $4)) pidvar="QEMU_PID_$1"
 	while [ $SECONDS -lt "$end" ]; do
 		round_text "$1" "$2" | grep -qE "$3" && return 0
-		kill -0 "${!pidvar}" 2>/dev/null || break
+		alive "${!pidvar}" || break
 		sleep 1
 	done
 	round_text "$1" "$2" | grep -qE "$3"
@@ -186,7 +186,7 @@ run_config() { # name kernel mem server delay conns restart rounds "hog argument
 		if ! round_wait "$name" "$r" "TORTURE: round $r rc=" "$round_timeout"; then
 			local pidvar="QEMU_PID_$name"
 			broken="round $r stalled"
-			kill -0 "${!pidvar}" 2>/dev/null || broken="the node went down in round $r"
+			alive "${!pidvar}" || broken="the node went down in round $r"
 		fi
 		round_judge "$name" "$r" "$down"
 		record "$name" "$r" "$mem" "$server" "$delay" "$conns" "$hog" "${secs:--}" "${mibs:--}" \
