@@ -60,19 +60,18 @@ static int wait_fd(int fd, short events, int ms)
 	return rc < 0 ? -errno : 0;
 }
 
-static int sock_read_full(void *ctx, void *buf, size_t len)
+/* Moves len bytes in (POLLIN) or out (POLLOUT), waiting at most wait_ms
+ * for each step: the handshake must not hang on a server that went silent. */
+static int sock_transfer(struct sock_io *s, char *p, size_t len, short dir)
 {
-	struct sock_io *s = ctx;
-	char *p = buf;
-
 	while (len) {
 		ssize_t n;
-		int rc = wait_fd(s->fd, POLLIN, s->wait_ms);
+		int rc = wait_fd(s->fd, dir, s->wait_ms);
 
 		if (rc)
 			return rc;
-		n = recv(s->fd, p, len, 0);
-		if (n == 0)
+		n = dir == POLLIN ? recv(s->fd, p, len, 0) : send(s->fd, p, len, MSG_NOSIGNAL);
+		if (n == 0 && dir == POLLIN)
 			return -ECONNRESET;
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -85,27 +84,15 @@ static int sock_read_full(void *ctx, void *buf, size_t len)
 	return 0;
 }
 
+static int sock_read_full(void *ctx, void *buf, size_t len)
+{
+	return sock_transfer(ctx, buf, len, POLLIN);
+}
+
+/* send() only reads the buffer; sock_transfer takes it non-const for recv(). */
 static int sock_write_full(void *ctx, const void *buf, size_t len)
 {
-	struct sock_io *s = ctx;
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n;
-		int rc = wait_fd(s->fd, POLLOUT, s->wait_ms);
-
-		if (rc)
-			return rc;
-		n = send(s->fd, p, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return sock_transfer(ctx, (char *)buf, len, POLLOUT);
 }
 
 static int sock_address(const char *host, uint16_t port, struct sockaddr_storage *ss,
