@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
+#include "dhcp.h"
 #include "fmt.h"
 #include "keeper.h"
 #include "log.h"
@@ -192,25 +194,22 @@ long keeper_wait_ms(const struct keeper *k, long now)
 
 int keeper_lease_server(const char *text, char *host, size_t cap)
 {
-	static const char key[] = "ROOTSERVER='";
-	const char *p = text, *end;
+	struct dhcp_conf c;
+	struct in_addr server;
+	char buf[IPV4_TEXT_LEN];
+	size_t len;
 
-	while (p && *p) {
-		if (strncmp(p, key, sizeof(key) - 1) == 0) {
-			p += sizeof(key) - 1;
-			end = strchr(p, '\'');
-			if (!end || end == p || (size_t)(end - p) >= cap ||
-			    ((size_t)(end - p) == 7 && strncmp(p, "0.0.0.0", 7) == 0))
-				return -1;
-			memcpy(host, p, (size_t)(end - p));
-			host[end - p] = '\0';
-			return 0;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
+	if (dhcp_conf_parse(text, &c, NULL, 0) < 0)
+		return -1;
+	/* ROOTSERVER as dhcp_lease_format derives it */
+	server = c.lease.siaddr.s_addr ? c.lease.siaddr : c.lease.server_id;
+	if (!server.s_addr)
+		return -1;
+	len = strlen(ipv4_text(server, buf));
+	if (len >= cap)
+		return -1;
+	memcpy(host, buf, len + 1);
+	return 0;
 }
 
 int keeper_state_format(const struct nbd_device *devs, int n, char *buf, size_t cap)

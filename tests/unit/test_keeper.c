@@ -284,21 +284,26 @@ static void dhcp_server_is_resolved_again(void)
 	CHECK_STR(k.devs[1].dev.host, "10.0.0.2");
 }
 
+#define CONF "DEVICE='eth0'\nIPV4ADDR='10.0.2.15'\n"
+
 static void lease_server(void)
 {
 	char host[HOST_LEN];
 
-	CHECK_EQ(keeper_lease_server("DEVICE='eth0'\nROOTSERVER='10.0.2.2'\nROOTPATH=''\n", host,
+	CHECK_EQ(keeper_lease_server(CONF "ROOTSERVER='10.0.2.2'\nROOTPATH=''\n", host,
 				     sizeof(host)), 0);
 	CHECK_STR(host, "10.0.2.2");
-	CHECK_EQ(keeper_lease_server("ROOTSERVER='10.9.8.7'", host, sizeof(host)), 0);
+	/* a lease whose siaddr was the DHCP server's own */
+	CHECK_EQ(keeper_lease_server(CONF "ROOTSERVER='10.9.8.7'\nDHCPSERVER='10.9.8.7'\n", host,
+				     sizeof(host)), 0);
 	CHECK_STR(host, "10.9.8.7");
-	CHECK_EQ(keeper_lease_server("ROOTSERVER='0.0.0.0'\n", host, sizeof(host)), -1);
-	CHECK_EQ(keeper_lease_server("ROOTSERVER=''\n", host, sizeof(host)), -1);
-	CHECK_EQ(keeper_lease_server("XROOTSERVER='1.2.3.4'\n", host, sizeof(host)), -1);
-	CHECK_EQ(keeper_lease_server("ROOTSERVER='1.2.3.4", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server(CONF "ROOTSERVER='0.0.0.0'\n", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server(CONF "ROOTSERVER=''\n", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server(CONF "XROOTSERVER='1.2.3.4'\n", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server(CONF "ROOTSERVER='1.2.3.4", host, sizeof(host)), -1);
+	CHECK_EQ(keeper_lease_server("ROOTSERVER='1.2.3.4'\n", host, sizeof(host)), -1); /* no DEVICE */
 	CHECK_EQ(keeper_lease_server("", host, sizeof(host)), -1);
-	CHECK_EQ(keeper_lease_server("ROOTSERVER='1.2.3.4'", host, 4), -1);
+	CHECK_EQ(keeper_lease_server(CONF "ROOTSERVER='1.2.3.4'", host, 4), -1);
 }
 
 /* The device list a keeper restarted from the real root reads. */
