@@ -29,7 +29,9 @@
  *       port 10809; "<non-digits>/..." is a bad port. Export names may hold
  *       ${mac} ${ip} ${hostname} (checked now, see template.h).
  *       options: comma list of prio=<-1..32767>, conns=<1..MAX_CONNS>,
- *       timeout=<1..86400>, encrypt.
+ *       timeout=<1..86400>, encrypt, mirror=<name> (1-16 of [A-Za-z0-9_-]).
+ *       Devices with the same mirror=<name> are the legs of one md RAID1
+ *       (mirror.h): two or more, with the same prio= and encrypt.
  *       Export names may contain ':'. After a port, ':' starts the
  *       options. After an export name, the last ':'-field is the options
  *       field when it is empty, or when every comma item is empty, <name>
