@@ -284,8 +284,7 @@ int handle_netswap(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
 
 /* ---- mirror=: the legs of one md RAID1 ---------------------------- */
 
-/* The first device of mirror name, or -1. */
-static int mirror_first(const struct netswap_config *cfg, const char *name)
+int cmdline_mirror_first(const struct netswap_config *cfg, const char *name)
 {
 	for (int i = 0; i < cfg->nswaps; i++)
 		if (strcmp(cfg->swaps[i].mirror, name) == 0)
@@ -327,7 +326,7 @@ void check_mirrors(struct report *rep, const struct netswap_config *cfg)
 	struct arg_ctx a = { rep, "netswap", "", 0, NULL };
 
 	for (int i = 0; i < cfg->nswaps; i++)
-		if (cfg->swaps[i].mirror[0] && mirror_first(cfg, cfg->swaps[i].mirror) == i)
+		if (cfg->swaps[i].mirror[0] && cmdline_mirror_first(cfg, cfg->swaps[i].mirror) == i)
 			check_mirror(&a, cfg, i);
 }
 
