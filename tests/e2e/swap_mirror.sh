@@ -8,14 +8,17 @@
 # no hung task, no I/O error on the mirror or in the hog, /proc/mdstat
 # shows the array degraded.
 #
-# MIRROR_CONTROL=1 runs the same with the two devices striped (prio=5
+# MIRROR_RESTART=1 starts nbdkit again 3 s after the kill instead: the
+# keeper reconnects the leg within its timeout, md keeps both legs.
+# MIRROR_OPTS=,encrypt adds options to both legs (encrypt: one dm-crypt
+# over the mirror). MIRROR_CONTROL=1 runs the same with the two devices striped (prio=5
 # each, no mirror=): the pages on the dead server are gone, and the run
 # must end in a FAIL line (the node hangs or the hog loses pages).
 . "$(dirname "$0")/../lib.sh"
 
 mem=64
-legs="mirror=m,timeout=10"
-[ "${MIRROR_CONTROL:-0}" = 1 ] && legs="prio=5,timeout=10"
+legs="mirror=m,timeout=10${MIRROR_OPTS:-}"
+[ "${MIRROR_CONTROL:-0}" = 1 ] && legs="prio=5,timeout=10${MIRROR_OPTS:-}"
 sparse_file "$T/a.img" 256M
 sparse_file "$T/b.img" 256M
 nbd_server root="$TESTROOT_IMG:ro" swapa="$T/a.img"
@@ -27,6 +30,18 @@ wait_console node "hog: worker 0 .*swap used [0-9]{2,}" 300 || fail "the hog did
 log "killing nbdkit (pid $KIT_PID) for good mid-run"
 t_kill=$SECONDS
 nbdkit_stop KILL
+if [ "${MIRROR_RESTART:-0}" = 1 ]; then
+	sleep 3
+	nbdkit_start "$T/b.img" 0
+	log "nbdkit started again (pid $KIT_PID)"
+	wait_console node "TESTROOT: done|blocked for more than" 600 || fail "the node did not finish after the restart"
+	bad=$(console_text node | grep -v "nstest=" | grep -E "$SWAP_BAD_RE|Write-error on swap|Read-error on swap|Disk failure" | head -n1)
+	[ -z "$bad" ] || fail "after the restart: $bad"
+	console_has node "hog: RESULT ok" || fail "pages lost: $(console_line node 'hog: RESULT')"
+	console_has node "MDSTAT: .*\[2/2\] \[UU\]" || fail "mdstat: $(console_text node | grep MDSTAT: | tr '\n' ' ')"
+	pass "server back after 3 s: $(console_line node 'keeper: .* back after' | sed 's/.*netswap: //'); both legs kept; $(console_line node 'hog: RESULT' | sed 's/.*hog: //')"
+	exit 0
+fi
 wait_console node "Disk failure on|TESTROOT: done|blocked for more than" 120
 t_drop=$((SECONDS - t_kill))
 wait_console node "TESTROOT: done|blocked for more than" 600 || fail "the node did not finish after the server died"
