@@ -344,8 +344,9 @@ static int swap_mirror(const struct netswap_config *cfg, const struct net_state 
 	}
 	rc = mirror_build(name, legs, n, path, sizeof(path), &bytes, &what);
 	if (rc < 0) {
-		err("mirror=%s: cannot build the md RAID1 over %d NBD devices: %s: %s",
-		    name, n, what, strerror(-rc));
+		err("mirror=%s: cannot build the md RAID1 over %d NBD devices: %s: %s%s",
+		    name, n, what, strerror(-rc),
+		    rc == -ENOENT ? " (expected a kernel with CONFIG_BLK_DEV_MD and CONFIG_MD_RAID1)" : "");
 		return -1;
 	}
 	info("%s: mirror of %d NBD devices (%s, %s%s), %llu MiB", path, n, legs[0], legs[1],
