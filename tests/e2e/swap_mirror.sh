@@ -27,7 +27,7 @@ nbdkit_start "$T/b.img" 0
 run="$HANG_DUMP_SH hog -m $((mem * 2)) -p 1 -j 4 -o random; sed s/^/MDSTAT:/ /proc/mdstat"
 QEMU_MEM=$mem qemu_boot node "netswap=nbd:10.0.2.2:$NBD_PORT/swapa:$legs netswap=nbd:10.0.2.2:$KIT_PORT/swap:$legs root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$run\""
 wait_console node "hog: worker 0 .*swap used [0-9]{2,}" 300 || fail "the hog did not start swapping"
-log "killing nbdkit (pid $KIT_PID) for good mid-run"
+log "killing nbdkit (pid $KIT_PID) mid-run$([ "${MIRROR_RESTART:-0}" = 1 ] || echo ", for good")"
 t_kill=$SECONDS
 nbdkit_stop KILL
 if [ "${MIRROR_RESTART:-0}" = 1 ]; then
