@@ -1,6 +1,7 @@
 /* swap.c - the swap step: each netswap= device attached over NBD (nbd.c),
- * the legs of a mirror joined in md RAID1 (mirror.c), the swap header (no mkswap: it blocks on the entropy pool this early in
- * boot), dm-crypt for encrypted swap, swapon, and the VM knobs. */
+ * the legs of a mirror joined in md RAID1 (mirror.c), the swap header (no
+ * mkswap: it blocks on the entropy pool this early in boot), dm-crypt for
+ * encrypted swap, swapon, and the VM knobs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -307,9 +308,13 @@ static int swap_start(const char *path, uint64_t bytes, const struct swap_spec *
 
 /* Attaches device i over NBD. A leg of a mirror waits for a reconnect only
  * as long as its request timeout T, then fails its I/O, which is what
- * makes md drop the leg and go on with the others: so a dead server holds
- * swap I/O up to the time its connection is found dead (at once for a
- * closed connection, T/2 for a silent host, T for a hung server) plus T. */
+ * makes md drop the leg and go on with the others. So md drops a dead
+ * server's leg T after its connection is found dead (at once for a closed
+ * connection, T/2 for a silent host, T for a hung server); a request that
+ * began waiting just before that waits out its own T (the kernel does not
+ * wake it), so one I/O waits at most the detection time plus 2T.
+ * Measured: a killed server's leg dropped 10 s after with timeout=10
+ * (tests/e2e/swap_mirror.sh). */
 static int swap_attach(const struct netswap_config *cfg, const struct net_state *net,
 		       struct nbd_device *dev, int i)
 {
