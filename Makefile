@@ -24,7 +24,7 @@ HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
 
 .PHONY: all help deps kernel stock-kernel lockdep-kernel kernel-series init initramfs netboot testroot rootfs run shell \
 	systemd-root \
-	check unit fuzz fuzz-check torture bench faults serverbench serve clean
+	check unit fuzz fuzz-check torture bench faults serverbench mirrorbench serve clean
 all: kernel initramfs netboot
 
 help:
@@ -35,7 +35,7 @@ help:
 	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
 	@echo "make rootfs     a Debian 12 node root with systemd and netswap's integration: $(OUT)/rootfs.ext4"
 	@echo "make run ROOT=$(OUT)/rootfs.ext4   boot that root instead of the busybox demo"
-	@echo "make fuzz | torture | bench | faults | serverbench | systemd-root"
+	@echo "make fuzz | torture | bench | faults | serverbench | mirrorbench | systemd-root"
 
 deps:
 	@bash tools/deps.sh all
@@ -124,9 +124,10 @@ DEPS_test_net := init/fmt.c init/net.c init/addr.c init/msgbuf.c init/dhcp.c ini
 DEPS_test_ipudp := init/fmt.c init/ipudp.c
 DEPS_test_nbd_proto := init/fmt.c init/nbd_proto.c init/msgbuf.c
 # swap.c holds the swap step, which opens its devices through nbd.c.
-DEPS_test_swap := init/swap.c init/nbd.c init/metrics.c init/keeper.c init/helper.c init/nbd_proto.c $(DEPS_test_net)
+DEPS_test_swap := init/swap.c init/mirror.c init/nbd.c init/metrics.c init/keeper.c init/helper.c init/nbd_proto.c $(DEPS_test_net)
 DEPS_test_keeper := init/fmt.c init/keeper.c init/dhcp.c init/ipudp.c init/addr.c init/log.c init/kfile.c init/nbd_proto.c init/msgbuf.c
 DEPS_test_metrics := init/fmt.c init/metrics.c init/keeper.c init/dhcp.c init/ipudp.c init/addr.c init/log.c init/kfile.c init/nbd_proto.c init/msgbuf.c
+DEPS_test_mirror := init/mirror.c init/fmt.c init/kfile.c
 DEPS_test_hog_pattern := tests/hog/pattern.c
 DEPS_test_hog_latency := tests/hog/latency.c
 
@@ -163,6 +164,10 @@ systemd-root: deps kernel initramfs rootfs $(OUT)/hog
 	@bash tests/e2e/systemd_root.sh $(OUT)
 
 # many simulated nodes (fio's nbd engine) against one NBD server; no QEMU
+# one swap server, two striped, two mirrored: the same hog side by side
+mirrorbench: deps kernel initramfs testroot
+	@bash tests/bench/mirror.sh $(OUT)
+
 serverbench: deps
 	@bash tests/bench/serverbench.sh $(OUT)
 

@@ -500,6 +500,7 @@ int cmdline_parse(const char *cmdline, struct netswap_config *cfg,
 		dispatch(&rep, &arg, cfg);
 	}
 	check_dhcp_servers(&rep, cfg);
+	check_mirrors(&rep, cfg);
 	if (!cfg->root.fstype[0])
 		memcpy(cfg->root.fstype, cfg->rootfstype, sizeof(cfg->root.fstype));
 	return rep.nerrors;

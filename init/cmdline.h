@@ -29,7 +29,9 @@
  *       port 10809; "<non-digits>/..." is a bad port. Export names may hold
  *       ${mac} ${ip} ${hostname} (checked now, see template.h).
  *       options: comma list of prio=<-1..32767>, conns=<1..MAX_CONNS>,
- *       timeout=<1..86400>, encrypt.
+ *       timeout=<1..86400>, encrypt, mirror=<name> (1-16 of [A-Za-z0-9_-]).
+ *       Devices with the same mirror=<name> are the legs of one md RAID1
+ *       (mirror.h): two or more, with the same prio= and encrypt.
  *       Export names may contain ':'. After a port, ':' starts the
  *       options. After an export name, the last ':'-field is the options
  *       field when it is empty, or when every comma item is empty, <name>
@@ -96,6 +98,10 @@ int cmdline_parse_root_path(const char *root_path, struct root_spec *root,
 /* One line: "<key>=<value>: <expected>" ("<key>: ..." when value is "");
  * always NUL-terminated when len > 0. */
 void cmdline_error_format(const struct cmdline_error *e, char *buf, size_t len);
+
+/* The index of the first netswap= with mirror=<name>, or -1: the swap
+ * step builds the mirror when it reaches that device. */
+int cmdline_mirror_first(const struct netswap_config *cfg, const char *name);
 
 /* The values cmdline_parse() starts from: DHCP, onfail retry, timeout 30,
  * init /sbin/init, read-only root, no swaps, no root. */

@@ -16,11 +16,11 @@
 
 #define FORM_IP "dhcp, off, <device>:dhcp or <client-ip>:<server-ip>:<gw-ip>:<netmask>:<hostname>:<device>:<autoconf>[:<dns0>[:<dns1>]]"
 #define FORM_BOOTIF "01-xx-xx-xx-xx-xx-xx (pxelinux IPAPPEND 2) or xx:xx:xx:xx:xx:xx"
-#define FORM_NETSWAP "nbd:<server>:<port>[/<export>] or nbd:<server>:<export>, optional :prio=<n>,conns=<n>,timeout=<s>,encrypt"
+#define FORM_NETSWAP "nbd:<server>:<port>[/<export>] or nbd:<server>:<export>, optional :prio=<n>,conns=<n>,timeout=<s>,encrypt,mirror=<name>"
 #define FORM_ROOT "nbd:<server>:<port>[/<export>][:<fstype>[:<mountopts>[:<nbdopts>]]], nfs:[<server>:]<path>[:<options>], /dev/<name> or dhcp"
 #define FORM_ROOT_PATH "nbd:..., nfs:... or [<server>:]<path>[,<options>]"
 #define SERVER_EXPECTED "expected an IPv4 address or dhcp"
-#define SWAP_OPTIONS_EXPECTED "expected prio=<n>, conns=<n>, timeout=<s> or encrypt"
+#define SWAP_OPTIONS_EXPECTED "expected prio=<n>, conns=<n>, timeout=<s>, encrypt or mirror=<name>"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -63,6 +63,9 @@ int handle_netswap(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
 int handle_root(const struct arg_ctx *a, char *v, struct netswap_config *cfg);
 int handle_ip(const struct arg_ctx *a, char *v, struct netswap_config *cfg);
 int handle_bootif(const struct arg_ctx *a, char *v, struct netswap_config *cfg);
+/* After parsing: every mirror= name has two legs or more with the same
+ * prio= and encrypt; errors are recorded under "netswap". */
+void check_mirrors(struct report *rep, const struct netswap_config *cfg);
 /* root= or a DHCP root-path (from_dhcp: nfsroot form allowed) into r. */
 int parse_root(const struct arg_ctx *a, char *v, struct root_spec *r, bool from_dhcp);
 

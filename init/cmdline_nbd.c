@@ -72,17 +72,20 @@ static int set_export(const struct arg_ctx *a, const char *name, struct nbd_targ
 
 /* ---- netswap= ------------------------------------------------------- */
 
-/* Similar options share one handler: an int in a range, or a flag. */
+/* Similar options share one handler: an int in a range, a flag, or a name. */
+enum swap_option_kind { OPT_INT, OPT_FLAG, OPT_NAME };
+
 static const struct swap_option {
 	const char *name;
-	bool has_value;
-	int min, max;
-	size_t field;     /* offsetof(struct swap_spec, ...): int, or bool when !has_value */
+	enum swap_option_kind kind;
+	int min, max;     /* OPT_INT: the range; OPT_NAME: the length */
+	size_t field;     /* offsetof(struct swap_spec, ...): int, bool or char[max + 1] */
 } swap_options[] = {
-	{ "prio", true, -1, 32767, offsetof(struct swap_spec, prio) },
-	{ "conns", true, 1, MAX_CONNS, offsetof(struct swap_spec, conns) },
-	{ "timeout", true, 1, 86400, offsetof(struct swap_spec, timeout) },
-	{ "encrypt", false, 0, 0, offsetof(struct swap_spec, encrypt) },
+	{ "prio", OPT_INT, -1, 32767, offsetof(struct swap_spec, prio) },
+	{ "conns", OPT_INT, 1, MAX_CONNS, offsetof(struct swap_spec, conns) },
+	{ "timeout", OPT_INT, 1, 86400, offsetof(struct swap_spec, timeout) },
+	{ "encrypt", OPT_FLAG, 0, 0, offsetof(struct swap_spec, encrypt) },
+	{ "mirror", OPT_NAME, 1, MIRROR_NAME_LEN - 1, offsetof(struct swap_spec, mirror) },
 };
 
 
@@ -93,6 +96,36 @@ static const struct swap_option *swap_option_find(const char *name, size_t len)
 		    memcmp(swap_options[i].name, name, len) == 0)
 			return &swap_options[i];
 	return NULL;
+}
+
+/* A name becomes part of a device name (/dev/md_<name>): letters, digits,
+ * '_' and '-' only. */
+static bool name_valid(const char *s, int max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > (size_t)max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int set_option_value(const struct arg_ctx *a, const struct swap_option *o,
+			    const char *v, char *field)
+{
+	if (o->kind == OPT_NAME) {
+		if (!name_valid(v, o->max))
+			return arg_fail(a, "bad %s " QFMT ", expected %s=<name> of 1-%d letters, digits, _ or -",
+				    o->name, QARG(v), o->name, o->max);
+		set_str(field, (size_t)o->max + 1, v);
+		return 0;
+	}
+	if (!parse_int_range(v, o->min, o->max, (int *)field))
+		return arg_fail(a, "bad %s " QFMT ", expected %d-%d", o->name, QARG(v), o->min, o->max);
+	return 0;
 }
 
 static int set_swap_option(const struct arg_ctx *a, char *item, struct swap_spec *sw)
@@ -108,19 +141,18 @@ static int set_swap_option(const struct arg_ctx *a, char *item, struct swap_spec
 		return arg_fail(a, "unknown option '%.*s', " SWAP_OPTIONS_EXPECTED,
 			    len > QUOTE_MAX ? QUOTE_MAX : (int)len, item);
 	field = (char *)sw + o->field;
-	if (!o->has_value) {
+	if (o->kind == OPT_FLAG) {
 		if (eq)
 			return arg_fail(a, "option %s takes no value", o->name);
 		*(bool *)field = true;
 		return 0;
 	}
+	if (!eq && o->kind == OPT_NAME)
+		return arg_fail(a, "option %s needs a value, expected %s=<name>", o->name, o->name);
 	if (!eq)
 		return arg_fail(a, "option %s needs a value, expected %s=<%d-%d>",
 			    o->name, o->name, o->min, o->max);
-	if (!parse_int_range(eq + 1, o->min, o->max, (int *)field))
-		return arg_fail(a, "bad %s " QFMT ", expected %d-%d", o->name, QARG(eq + 1),
-			    o->min, o->max);
-	return 0;
+	return set_option_value(a, o, eq + 1, field);
 }
 
 static int parse_swap_options(const struct arg_ctx *a, char *opts, struct swap_spec *sw)
@@ -248,6 +280,54 @@ int handle_netswap(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
 		return arg_fail(a, "too many netswap= arguments, at most %d", MAX_SWAPS);
 	cfg->swaps[cfg->nswaps++] = sw;
 	return 0;
+}
+
+/* ---- mirror=: the legs of one md RAID1 ---------------------------- */
+
+int cmdline_mirror_first(const struct netswap_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->nswaps; i++)
+		if (strcmp(cfg->swaps[i].mirror, name) == 0)
+			return i;
+	return -1;
+}
+
+/* One mirror, checked at its first device: two legs or more, and what
+ * applies to the array as a whole (priority, encryption) the same on each. */
+static void check_mirror(const struct arg_ctx *a, const struct netswap_config *cfg, int first)
+{
+	const struct swap_spec *f = &cfg->swaps[first];
+	int legs = 0;
+
+	for (int i = first; i < cfg->nswaps; i++) {
+		const struct swap_spec *s = &cfg->swaps[i];
+
+		if (strcmp(s->mirror, f->mirror) != 0)
+			continue;
+		legs++;
+		if (s->prio != f->prio) {
+			arg_fail(a, "mirror=%s: swaps %d and %d have different prio= (%d and %d); the mirror is one swap device, give its legs the same prio= or none",
+				 f->mirror, first + 1, i + 1, f->prio, s->prio);
+			return;
+		}
+		if (s->encrypt != f->encrypt) {
+			arg_fail(a, "mirror=%s: encrypt on some legs only; the mirror is encrypted as a whole, give encrypt to every leg or to none",
+				 f->mirror);
+			return;
+		}
+	}
+	if (legs < 2)
+		arg_fail(a, "mirror=%s has one device, expected two or more netswap= with mirror=%s",
+			 f->mirror, f->mirror);
+}
+
+void check_mirrors(struct report *rep, const struct netswap_config *cfg)
+{
+	struct arg_ctx a = { rep, "netswap", "", 0, NULL };
+
+	for (int i = 0; i < cfg->nswaps; i++)
+		if (cfg->swaps[i].mirror[0] && cmdline_mirror_first(cfg, cfg->swaps[i].mirror) == i)
+			check_mirror(&a, cfg, i);
 }
 
 /* ---- root= and the DHCP root-path ---------------------------------- */

@@ -17,6 +17,7 @@
 #define HOST_LEN 64        /* "1.2.3.4", "fe80::1", "dhcp" */
 #define NAME_LEN 256       /* export names, paths, options */
 #define IFNAME_LEN 16      /* IFNAMSIZ */
+#define MIRROR_NAME_LEN 17 /* mirror=<name>: 16 chars; the array is /dev/md_<name> */
 /* Survives the pivot (the init moves /run into the real root): the lease
  * file net-<if>.conf and the init binary the real root restarts helpers from. */
 #define NETSWAP_RUN_DIR "/run/netswap"
@@ -50,6 +51,7 @@ struct swap_spec {
 	int conns;                /* 1..MAX_CONNS, default 1 */
 	int timeout;              /* seconds, 0: use netswap.timeout */
 	bool encrypt;
+	char mirror[MIRROR_NAME_LEN]; /* "": a device of its own; else the md RAID1 it is a leg of */
 };
 
 enum root_kind { ROOT_NONE, ROOT_NBD, ROOT_NFS, ROOT_DEV, ROOT_DHCP };

@@ -38,7 +38,9 @@
 
 /* How long the kernel queues I/O for a dead connection, waiting for the
  * keeper to hand it a new one, before failing it. Failing swap I/O kills
- * processes, so this is long: a storage server reboot must fit in it. */
+ * processes, so this is long: a storage server reboot must fit in it.
+ * A leg of a mirror asks for less (nbd_want.dead_conn_s): there a failed
+ * request is what tells md to go on with the other leg. */
 #define DEAD_CONN_TIMEOUT_S 3600
 
 
@@ -351,7 +353,8 @@ static int genl_connect(struct nbd_device *dev, int nfds)
 	nl_put_u64(&m, NBD_ATTR_BLOCK_SIZE_BYTES, kernel_block_size(&dev->exp));
 	nl_put_u64(&m, NBD_ATTR_SERVER_FLAGS, flags);
 	nl_put_u64(&m, NBD_ATTR_TIMEOUT, (uint64_t)dev->io_timeout);
-	nl_put_u64(&m, NBD_ATTR_DEAD_CONN_TIMEOUT, DEAD_CONN_TIMEOUT_S);
+	nl_put_u64(&m, NBD_ATTR_DEAD_CONN_TIMEOUT,
+		   (uint64_t)(dev->dead_conn_s ? dev->dead_conn_s : DEAD_CONN_TIMEOUT_S));
 	nl_put_str(&m, NBD_ATTR_BACKEND_IDENTIFIER, backend);
 	put_sockets(&m, dev->fds, nfds);
 	len = nl_talk(nl, &m, &reply, sizeof(reply));
@@ -456,6 +459,7 @@ int nbd_target_open(struct nbd_device *dev, const struct nbd_target *t,
 	dev->port = t->port;
 	dev->conns = want->conns;
 	dev->io_timeout = want->io_timeout;
+	dev->dead_conn_s = want->dead_conn_s;
 	dev->read_only = want->read_only;
 	if (template_expand(t->export_name, &vars, dev->export_name, sizeof(dev->export_name)) < 0) {
 		err("%s: export '%s' needs ${mac}, ${ip} or ${hostname}, which this node does not have",

@@ -23,6 +23,7 @@ struct nbd_device {
 	char export_name[NAME_LEN];  /* expanded template */
 	int conns;
 	int io_timeout;              /* seconds: the request timeout T (nbd.c) */
+	int dead_conn_s;             /* seconds I/O waits for a reconnect, then fails */
 	bool read_only;
 	/* filled by nbd_target_open */
 	int index;                   /* /dev/nbd<index> */
@@ -35,6 +36,7 @@ struct nbd_device {
 struct nbd_want {
 	int conns;
 	int io_timeout;              /* the request timeout T, seconds */
+	int dead_conn_s;             /* I/O waits this long for a reconnect; 0: an hour */
 	bool read_only;
 	int wait_s;                  /* bounds the connect and the handshake */
 };

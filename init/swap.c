@@ -1,6 +1,7 @@
 /* swap.c - the swap step: each netswap= device attached over NBD (nbd.c),
- * the swap header (no mkswap: it blocks on the entropy pool this early in
- * boot), dm-crypt for encrypted swap, swapon, and the VM knobs. */
+ * the legs of a mirror joined in md RAID1 (mirror.c), the swap header (no
+ * mkswap: it blocks on the entropy pool this early in boot), dm-crypt for
+ * encrypted swap, swapon, and the VM knobs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +16,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "fmt.h"
 #include "log.h"
 #include "kfile.h"
+#include "mirror.h"
 #include "nbd.h"
 #include "swap.h"
 
@@ -280,35 +283,97 @@ static void swap_tune_vm(void)
 
 /* ---- the step ---- */
 
-/* Attaches, encrypts if asked, and enables swap device i. */
-static int swap_one(const struct netswap_config *cfg, const struct net_state *net,
-		    struct nbd_device *dev, int i)
+/* Encrypts if asked, and turns path (a device of bytes) into swap. i names
+ * the dm-crypt mapping. */
+static int swap_start(const char *path, uint64_t bytes, const struct swap_spec *s, int i)
 {
-	const struct swap_spec *s = &cfg->swaps[i];
-	const struct nbd_want want = {
-		.conns = s->conns,
-		.io_timeout = s->timeout ? s->timeout : NBD_REQUEST_TIMEOUT_S,
-		.wait_s = s->timeout ? s->timeout : cfg->timeout,
-	};
 	char mapped[32], name[24];
 	int rc;
 
-	if (nbd_target_open(dev, &s->target, &want, net, "netswap=") < 0)
-		return -1;
 	if (!s->encrypt)
-		return swap_enable(dev->path, dev->exp.size, s->prio);
+		return swap_enable(path, bytes, s->prio);
 	bufprint(name, sizeof(name), "netswap-swap%d", i);
-	rc = swap_encrypt(dev->path, name, dev->exp.size, mapped, sizeof(mapped));
+	rc = swap_encrypt(path, name, bytes, mapped, sizeof(mapped));
 	if (rc < 0) {
-		err("%s: encrypt: cannot set up dm-crypt: %s", dev->path, strerror(-rc));
+		err("%s: encrypt: cannot set up dm-crypt: %s", path, strerror(-rc));
 		return -1;
 	}
-	info("%s: encrypted with a per-boot key as %s", dev->path, mapped);
-	if (swap_enable(mapped, dev->exp.size, s->prio) < 0) {
+	info("%s: encrypted with a per-boot key as %s", path, mapped);
+	if (swap_enable(mapped, bytes, s->prio) < 0) {
 		swap_decrypt(name); /* the retry starts clean */
 		return -1;
 	}
 	return 0;
+}
+
+/* Attaches device i over NBD. A leg of a mirror waits for a reconnect only
+ * as long as its request timeout T, then fails its I/O, which is what
+ * makes md drop the leg and go on with the others. So md drops a dead
+ * server's leg T after its connection is found dead (at once for a closed
+ * connection, T/2 for a silent host, T for a hung server); a request that
+ * began waiting just before that waits out its own T (the kernel does not
+ * wake it), so one I/O waits at most the detection time plus 2T.
+ * Measured: a killed server's leg dropped 10 s after with timeout=10
+ * (tests/e2e/swap_mirror.sh). */
+static int swap_attach(const struct netswap_config *cfg, const struct net_state *net,
+		       struct nbd_device *dev, int i)
+{
+	const struct swap_spec *s = &cfg->swaps[i];
+	const int t = s->timeout ? s->timeout : NBD_REQUEST_TIMEOUT_S;
+	const struct nbd_want want = {
+		.conns = s->conns,
+		.io_timeout = t,
+		.dead_conn_s = s->mirror[0] ? t : 0,
+		.wait_s = s->timeout ? s->timeout : cfg->timeout,
+	};
+
+	return nbd_target_open(dev, &s->target, &want, net, "netswap=");
+}
+
+/* The mirror whose first leg is device first: every leg attached (a
+ * retry keeps the legs attached before), md RAID1 over them, then swap. */
+static int swap_mirror(const struct netswap_config *cfg, const struct net_state *net,
+		       struct nbd_device *devs, int first)
+{
+	const char *name = cfg->swaps[first].mirror, *legs[MIRROR_MAX_LEGS], *what;
+	char path[40];
+	uint64_t bytes;
+	int n = 0, rc;
+
+	for (int i = first; i < cfg->nswaps; i++) {
+		if (strcmp(cfg->swaps[i].mirror, name) != 0)
+			continue;
+		if (swap_attach(cfg, net, &devs[i], i) < 0)
+			return -1;
+		legs[n++] = devs[i].path;
+	}
+	rc = mirror_build(name, legs, n, path, sizeof(path), &bytes, &what);
+	if (rc < 0) {
+		err("mirror=%s: cannot build the md RAID1 over %d NBD devices: %s: %s%s",
+		    name, n, what, strerror(-rc),
+		    rc == -ENOENT ? " (expected a kernel with CONFIG_BLK_DEV_MD and CONFIG_MD_RAID1)" : "");
+		return -1;
+	}
+	info("%s: mirror of %d NBD devices (%s, %s%s), %llu MiB", path, n, legs[0], legs[1],
+	     n > 2 ? ", ..." : "", (unsigned long long)(bytes >> 20));
+	return swap_start(path, bytes, &cfg->swaps[first], first);
+}
+
+/* Swap device i: a device of its own, or the whole mirror at its first
+ * leg (the other legs are done then). */
+static int swap_one(const struct netswap_config *cfg, const struct net_state *net,
+		    struct nbd_device *devs, int i)
+{
+	const struct swap_spec *s = &cfg->swaps[i];
+
+	if (s->mirror[0]) {
+		if (cmdline_mirror_first(cfg, s->mirror) < i)
+			return 0;
+		return swap_mirror(cfg, net, devs, i);
+	}
+	if (swap_attach(cfg, net, &devs[i], i) < 0)
+		return -1;
+	return swap_start(devs[i].path, devs[i].exp.size, s, i);
 }
 
 int swap_up(const struct netswap_config *cfg, const struct net_state *net,
@@ -319,7 +384,7 @@ int swap_up(const struct netswap_config *cfg, const struct net_state *net,
 		swap_zswap(cfg->zswap, cfg->zswap_pool);
 	}
 	while (*done < cfg->nswaps) {
-		if (swap_one(cfg, net, &devs[*done], *done) < 0)
+		if (swap_one(cfg, net, devs, *done) < 0)
 			return -1;
 		(*done)++;
 	}

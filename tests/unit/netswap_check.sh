@@ -1,7 +1,8 @@
 #!/bin/bash
 # rootfs/netswap-check against metrics files like the keeper writes: a
 # healthy node passes; a device down, a recent reconnect, a stale file, a
-# missing file each fail with one line; a machine without netswap passes.
+# missing file, a degraded mirror each fail with one line; a machine
+# without netswap passes.
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
 d=$(mktemp -d)
@@ -10,7 +11,7 @@ failed=0
 expect() { # RC REGEX ARGS...
 	local rc=$1 re=$2 out got
 	shift 2
-	out=$(NETSWAP_RUN=$d sh "$here/rootfs/netswap-check" "$@" 2>&1)
+	out=$(NETSWAP_RUN=$d NETSWAP_MDSTAT=$d/mdstat sh "$here/rootfs/netswap-check" "$@" 2>&1)
 	got=$?
 	if [ "$got" = "$rc" ] && [[ $out =~ $re ]] && [ "$(printf '%s' "$out" | wc -l)" -le 0 ]; then
 		echo "ok   netswap-check $*: rc=$got ${out:-(silent)}"
@@ -39,6 +40,16 @@ expect 1 '^netswap: device=nbd0 .* reconnected 120 s ago \(3 reconnect\(s\)\)'
 expect 0 '^$' -r 60
 expect 0 '^$' -r 0
 expect 2 'expected seconds' -r x
+# /proc/mdstat as the kernel writes it, before and after md drops a leg
+mdstat() { # MEMBERS STATUS
+	printf 'Personalities : [raid1] \nmd_m : active raid1 %s\n      262144 blocks super non-persistent %s\n      \nunused devices: <none>\n' "$1" "$2" >"$d/mdstat"
+}
+series 1 0 0 -1 >"$d/netswap.prom"
+mdstat 'nbd1[1] nbd0[0]' '[2/2] [UU]'
+expect 0 '^$'
+mdstat 'nbd1[1](F) nbd0[0]' '[2/1] [U_]'
+expect 1 '^netswap: mirror md_m is degraded \(1 of 2 legs; dropped: nbd1\): swap runs on the others, the dropped leg stays out until reboot$'
+rm "$d/mdstat"
 touch -d '-95 seconds' "$d/netswap.prom"
 expect 1 '^netswap: .*/netswap.prom is 9[5-9] s old: the NBD keeper is not running'
 [ $failed = 0 ] && echo "netswap-check: all passed"

@@ -619,6 +619,44 @@ static void test_netswap_options(void)
 	CHECK_EQ(swap0()->prio, 2);
 }
 
+/* mirror=<name>: devices with one name are the legs of one md RAID1. */
+static void test_netswap_mirror(void)
+{
+	CHECK(clean("netswap=nbd:10.0.0.1:swap-${mac}:mirror=m0,prio=5 "
+		    "netswap=nbd:10.0.0.2:10809/swap-${mac}:prio=5,mirror=m0,timeout=10 "
+		    "netswap=nbd:10.0.0.3:other"));
+	CHECK_EQ(cfg.nswaps, 3);
+	CHECK_STR(cfg.swaps[0].mirror, "m0");
+	CHECK_STR(cfg.swaps[1].mirror, "m0");
+	CHECK_STR(cfg.swaps[2].mirror, "");
+	CHECK_EQ(cfg.swaps[1].timeout, 10);
+	CHECK_STR(cfg.swaps[0].target.export_name, "swap-${mac}");
+	/* Two mirrors, three legs, encrypt on every leg, the longest name. */
+	CHECK(clean("netswap=nbd:10.0.0.1:a:mirror=A_b-123456789012,encrypt "
+		    "netswap=nbd:10.0.0.2:a:mirror=A_b-123456789012,encrypt "
+		    "netswap=nbd:10.0.0.3:a:mirror=x netswap=nbd:10.0.0.4:a:mirror=x "
+		    "netswap=nbd:10.0.0.5:a:mirror=x"));
+	CHECK_STR(cfg.swaps[0].mirror, "A_b-123456789012");
+	CHECK_STR(cfg.swaps[4].mirror, "x");
+}
+
+static void test_netswap_mirror_errors(void)
+{
+	CHECK(one_error("netswap=nbd:10.0.0.1:a:mirror", "netswap", "option mirror needs a value, expected mirror=<name>"));
+	CHECK(one_error("netswap=nbd:10.0.0.1:a:mirror=", "netswap", "bad mirror '', expected mirror=<name> of 1-16 letters, digits, _ or -"));
+	CHECK(one_error("netswap=nbd:10.0.0.1:a:mirror=a/b", "netswap", "bad mirror 'a/b'"));
+	CHECK(one_error("netswap=nbd:10.0.0.1:a:mirror=A_b-1234567890124", "netswap", "bad mirror 'A_b-1234567890124'"));
+	CHECK_EQ(cfg.nswaps, 0);
+	CHECK(one_error("netswap=nbd:10.0.0.1:a:mirror=m netswap=nbd:10.0.0.2:a",
+			"netswap", "mirror=m has one device, expected two or more netswap= with mirror=m"));
+	CHECK(one_error("netswap=nbd:10.0.0.1:a:mirror=m,prio=1 netswap=nbd:10.0.0.2:a:mirror=m",
+			"netswap", "mirror=m: swaps 1 and 2 have different prio= (1 and -1)"));
+	CHECK(one_error("netswap=nbd:10.0.0.1:a:mirror=m netswap=nbd:10.0.0.2:a:mirror=m,encrypt",
+			"netswap", "mirror=m: encrypt on some legs only"));
+	/* A typo in the name leaves two mirrors of one leg each. */
+	CHECK_EQ(parse("netswap=nbd:10.0.0.1:a:mirror=m1 netswap=nbd:10.0.0.2:a:mirror=ml"), 2);
+}
+
 static void test_netswap_colons_in_export(void)
 {
 	/* A last field that does not look like options is part of the name. */
@@ -1234,6 +1272,8 @@ int main(void)
 	RUN(test_bootif_invalid_keeps_previous);
 	RUN(test_netswap_forms);
 	RUN(test_netswap_options);
+	RUN(test_netswap_mirror);
+	RUN(test_netswap_mirror_errors);
 	RUN(test_netswap_colons_in_export);
 	RUN(test_netswap_servers);
 	RUN(test_netswap_export_length);
