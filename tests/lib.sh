@@ -175,6 +175,17 @@ nbdkit_stop() {
 	forget_pid "$KIT_PID"
 }
 
+# two_swap_servers MIB: two swap servers of MIB MiB, for a node that
+# stripes or mirrors over them: nbd-server (the test root and export swapa)
+# on NBD_PORT, nbdkit (export swap) on KIT_PORT.
+two_swap_servers() {
+	sparse_file "$T/a.img" "${1}M"
+	sparse_file "$T/b.img" "${1}M"
+	nbd_server root="$TESTROOT_IMG:ro" swapa="$T/a.img"
+	KIT_PORT=$(free_port)
+	nbdkit_start "$T/b.img" 0
+}
+
 # sparse_file PATH SIZE
 sparse_file() { truncate -s "$2" "$1"; }
 

@@ -19,11 +19,7 @@
 mem=64
 legs="mirror=m,timeout=10${MIRROR_OPTS:-}"
 [ "${MIRROR_CONTROL:-0}" = 1 ] && legs="prio=5,timeout=10${MIRROR_OPTS:-}"
-sparse_file "$T/a.img" 256M
-sparse_file "$T/b.img" 256M
-nbd_server root="$TESTROOT_IMG:ro" swapa="$T/a.img"
-KIT_PORT=$(free_port)
-nbdkit_start "$T/b.img" 0
+two_swap_servers 256
 run="$HANG_DUMP_SH hog -m $((mem * 2)) -p 1 -j 4 -o random; sed s/^/MDSTAT:/ /proc/mdstat"
 QEMU_MEM=$mem qemu_boot node "netswap=nbd:10.0.2.2:$NBD_PORT/swapa:$legs netswap=nbd:10.0.2.2:$KIT_PORT/swap:$legs root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$run\""
 wait_console node "hog: worker 0 .*swap used [0-9]{2,}" 300 || fail "the hog did not start swapping"

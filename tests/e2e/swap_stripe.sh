@@ -7,11 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 mem=64
-sparse_file "$T/a.img" 256M
-sparse_file "$T/b.img" 256M
-nbd_server root="$TESTROOT_IMG:ro" swapa="$T/a.img"
-KIT_PORT=$(free_port)
-nbdkit_start "$T/b.img" 0
+two_swap_servers 256
 # the swap use of each device at its peak, sampled while the hog runs
 run="(while sleep 2; do echo STRIPE: \$(grep ^/dev/nbd /proc/swaps | tr '\t' ' ' | tr -s ' ' | cut -d' ' -f1,4 | tr '\n' ' '); done) & hog -m $((mem * 3)) -p 1 -j 4 -o random -q"
 QEMU_MEM=$mem qemu_boot stripe "netswap=nbd:10.0.2.2:$NBD_PORT/swapa:prio=5 netswap=nbd:10.0.2.2:$KIT_PORT/swap:prio=5 root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$run\""
