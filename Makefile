@@ -24,7 +24,7 @@ HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
 
 .PHONY: all help deps kernel stock-kernel lockdep-kernel kernel-series init initramfs netboot testroot rootfs run shell \
 	systemd-root \
-	check unit fuzz fuzz-check torture bench faults serverbench serve clean
+	check unit fuzz fuzz-check torture bench faults serverbench zswapbench serve clean
 all: kernel initramfs netboot
 
 help:
@@ -35,7 +35,7 @@ help:
 	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
 	@echo "make rootfs     a Debian 12 node root with systemd and netswap's integration: $(OUT)/rootfs.ext4"
 	@echo "make run ROOT=$(OUT)/rootfs.ext4   boot that root instead of the busybox demo"
-	@echo "make fuzz | torture | bench | faults | serverbench | systemd-root"
+	@echo "make fuzz | torture | bench | faults | serverbench | zswapbench | systemd-root"
 
 deps:
 	@bash tools/deps.sh all
@@ -165,6 +165,10 @@ systemd-root: deps kernel initramfs rootfs $(OUT)/hog
 # many simulated nodes (fio's nbd engine) against one NBD server; no QEMU
 serverbench: deps
 	@bash tests/bench/serverbench.sh $(OUT)
+
+# zswap off/lz4/zstd in front of NBD swap, ours and stock (about 25 minutes)
+zswapbench: deps kernel stock-kernel initramfs testroot
+	@bash tests/bench/zswapbench.sh $(OUT)
 
 clean:
 	rm -rf $(OUT)
