@@ -42,6 +42,7 @@
 #   ZSWAPBENCH_POOL=20                 netswap.zswap_pool= of the zswap cells
 #   ZSWAPBENCH_SWAPOPTS=               more netswap= options (",encrypt")
 #   ZSWAPBENCH_ONLY="ours-lz4-mix ..." only these cells (kernel-zswap-content)
+#   ZSWAPBENCH_DIR=OUT/zswapbench      where the results go
 OUT=$(realpath "${1:-${OUT:-out}}")
 export OUT
 . "$(dirname "$0")/../lib.sh"
@@ -55,7 +56,7 @@ HOG=${ZSWAPBENCH_HOG:--m 128 -p 1 -j 2 -o both}
 POOL=${ZSWAPBENCH_POOL:-20}
 SWAPOPTS=${ZSWAPBENCH_SWAPOPTS:-}
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}
-dir=$OUT/zswapbench
+dir=${ZSWAPBENCH_DIR:-$OUT/zswapbench}
 mkdir -p "$dir"
 rm -f "$dir"/*.console "$dir"/*.dat
 csv=$T/results.csv
@@ -156,7 +157,7 @@ cell_run() { # ROUND KERNEL ZSWAP CONTENT
 	fig=$(cell_figures "$run")
 	swapped=${fig%%,*}
 	wire=$(awk -v b=$((b1 - b0)) 'BEGIN { printf "%.1f", b / 1048576 }')
-	echo "$round,$kernel,$zswap,$content,$MEM,$POOL,$hog,$secs,$mibs,$swapped,$wire,$(awk -v w="$wire" -v s="$swapped" 'BEGIN { printf "%.3f", s > 0 ? w / s : 0 }'),${fig#*,},$load0,$(cut -d' ' -f1 /proc/loadavg)" >>"$csv"
+	echo "$round,$kernel,$zswap,$content,$MEM,$POOL,$hog,$secs,$mibs,$swapped,$wire,$(awk -v w="$wire" -v s="$swapped" 'BEGIN { printf "%.3f", (s > 0 ? w / s : 0) }'),${fig#*,},$load0,$(cut -d' ' -f1 /proc/loadavg)" >>"$csv"
 	log "$run: $secs s, $mibs MiB/s, $swapped MiB swapped, $wire MiB on the wire"
 }
 
