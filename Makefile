@@ -166,7 +166,7 @@ systemd-root: deps kernel initramfs rootfs $(OUT)/hog
 serverbench: deps
 	@bash tests/bench/serverbench.sh $(OUT)
 
-# zswap off/lz4/zstd in front of NBD swap, ours and stock (about 25 minutes)
+# zswap off/lz4/zstd in front of NBD swap, ours and stock (35 minutes on a loaded 2-core host)
 zswapbench: deps kernel stock-kernel initramfs testroot
 	@bash tests/bench/zswapbench.sh $(OUT)
 
