@@ -82,7 +82,7 @@ wait_marker() {
 	local end=$((SECONDS + RUN_TIMEOUT)) pidvar="QEMU_PID_$1"
 	while [ $SECONDS -lt $end ]; do
 		console_has "$1" "^ZB: $2\$" && return 0
-		kill -0 "${!pidvar}" 2>/dev/null || return 1
+		alive "${!pidvar}" || return 1
 		sleep 0.3
 	done
 	return 1

@@ -56,7 +56,7 @@ console_has thief "netswap: eth0: DHCP lease 10\.77\.0\.12/24" || fail "node 2 d
 console_has thief "TESTROOT" && fail "node 2 booted on node 1's swap"
 # shellcheck disable=SC2154 # set by tap_boot
 thief_pid=$QEMU_PID_thief
-kill "$thief_pid"
+signal_ours TERM "$thief_pid"
 wait "$thief_pid" 2>/dev/null # tap2 is free only once it is gone
 wait_console node11 "TESTROOT: done" 180 || fail "node 1 did not reach its real init"
 grep -q "DHCPACK(br0) 10.77.0.11 $mac1 node11" "$T/serve.log" || fail "dnsmasq did not log node11's lease"
