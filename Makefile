@@ -103,8 +103,8 @@ rootfs:
 	@bash tools/deps.sh rootfs
 	@bash rootfs/build.sh $(OUT)
 
-# ROOT=<image>: boot that root (e.g. out/rootfs.ext4, read-only;
-# DEMO_ROOT_OPTS=rootovl for a writable overlay) instead of the busybox demo
+# ROOT=<image>: boot that root (e.g. out/rootfs.ext4) instead of the busybox
+# demo, writable through a tmpfs overlay (ROOT_MODE=ro: read-only)
 run: deps kernel initramfs testroot
 	@ROOT="$(ROOT)" bash tests/run-demo.sh $(OUT)
 
@@ -159,7 +159,8 @@ bench: deps kernel stock-kernel initramfs testroot
 faults: deps kernel stock-kernel initramfs testroot
 	@bash tests/e2e/faults.sh $(OUT)
 
-# boots the Debian root of `make rootfs` under systemd (several minutes)
+# boots the Debian root of `make rootfs` under systemd, writable through
+# rootovl (ROOT_MODE=ro: read-only); several minutes
 systemd-root: deps kernel initramfs rootfs $(OUT)/hog
 	@bash tests/e2e/systemd_root.sh $(OUT)
 

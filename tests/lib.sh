@@ -195,7 +195,7 @@ qemu_accel() {
 }
 
 # qemu_boot NAME APPEND [qemu args...]: boots in the background; the serial
-# console goes to $T/NAME.console. QEMU_WRAP may prefix the command (such
+# console goes to $T/NAME.console. QEMU_NIC: the NIC model (virtio-net-pci). QEMU_WRAP may prefix the command (such
 # as "ip netns exec NS" to run the guest's user network in a namespace). Guest network: QEMU user mode (the host
 # is 10.0.2.2; its port forwards reach our loopback servers).
 qemu_boot() {
@@ -212,7 +212,7 @@ qemu_boot() {
 	${QEMU_WRAP:-} qemu-system-x86_64 $(qemu_accel) -m "$mem" -smp "${QEMU_SMP:-1}" -no-reboot \
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" \
-		-netdev "${QEMU_NETDEV:-user,id=n0${QEMU_NETDEV_OPTS:-}}" -device "virtio-net-pci,netdev=n0${QEMU_NIC_OPTS:-}" \
+		-netdev "${QEMU_NETDEV:-user,id=n0${QEMU_NETDEV_OPTS:-}}" -device "${QEMU_NIC:-virtio-net-pci},netdev=n0${QEMU_NIC_OPTS:-}" \
 		-serial "$serial" -monitor "unix:$T/$name.monitor,server=on,wait=off" -display none \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	local pid=$!

@@ -4,9 +4,9 @@
 # gets DHCP, swaps over NBD, pivots to the root and pushes its memory to
 # 3x its RAM, verifying every page. Ctrl-C stops QEMU and the server.
 # ROOT=<image> boots that root instead (make rootfs: out/rootfs.ext4, a
-# Debian root with systemd), read-only, with 256 MiB (DEMO_MEM) and no
-# hog; DEMO_ROOT_OPTS=rootovl makes it writable below a tmpfs overlay, on a
-# kernel with overlayfs (the one built here has none yet).
+# Debian root with systemd), with 256 MiB (DEMO_MEM) and no hog: read-only
+# over NBD below a tmpfs overlay the node writes to (rootovl), or, with
+# ROOT_MODE=ro, read-only. DEMO_ROOT_OPTS= adds words to the command line.
 set -euo pipefail
 export OUT=$1
 mode=${2:-demo}
@@ -16,6 +16,12 @@ TEST_NAME=run
 root_img=${ROOT:-}
 if [ -n "$root_img" ]; then
 	[ -f "$root_img" ] || { echo "run: ROOT=$root_img: no such image (make rootfs builds out/rootfs.ext4)" >&2; exit 1; }
+	# a distribution root must be writable (machine-id, /var, logs)
+	case ${ROOT_MODE:-overlay} in
+	overlay) root_opts=rootovl ;;
+	ro) root_opts= ;;
+	*) echo "run: ROOT_MODE=$ROOT_MODE: expected overlay (the node writes to a tmpfs overlay on the read-only root) or ro" >&2; exit 1 ;;
+	esac
 	root_img=$(realpath "$root_img") # nbd-server runs from /
 	mem=${DEMO_MEM:-256}
 else
@@ -28,7 +34,7 @@ nbd_server root="$root_img:ro" swap="$T/swap.img"
 
 append="ip=dhcp netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root"
 if [ -n "${ROOT:-}" ]; then
-	append+=" ${DEMO_ROOT_OPTS:-}"
+	append+=" $root_opts ${DEMO_ROOT_OPTS:-}"
 	echo "run: booting a ${mem} MiB node with root $root_img: $append"
 	echo "run: log in as root (no password in make rootfs's image); poweroff ends it, Ctrl-C stops everything"
 	mode=real
