@@ -324,6 +324,16 @@ stop_qemu() {
 	wait "${!pidvar}" 2>/dev/null
 }
 
+# qemu_gone NAME [SECONDS]: stop_qemu, then QEMU killed if it is still
+# there and reaped: a node's tap is free only once its QEMU is gone.
+qemu_gone() {
+	local pidvar="QEMU_PID_$1"
+	stop_qemu "$1" "${2:-20}"
+	signal_ours KILL "${!pidvar}"
+	wait "${!pidvar}" 2>/dev/null
+	forget_pid "${!pidvar}"
+}
+
 # ---- nodes on a bridge in a network namespace (root, /dev/net/tun) ----
 
 # netns_del NS: kills what still runs in NS, then deletes it.

@@ -70,10 +70,7 @@ run_one() { # CONFIG ROUND
 	QEMU_MEM=$MEM QEMU_NETDEV=$TAP_NETDEV qemu_boot "$run" \
 		"$TAP_IP $ARGS root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"hog $HOG -q; cat /proc/swaps\""
 	wait_console "$run" "TESTROOT: done" 1800 || fail "$run did not finish"
-	local pidvar="QEMU_PID_$run"
-	stop_qemu "$run" 20
-	wait "${!pidvar}" 2>/dev/null # tap0 is free only once QEMU is gone
-	forget_pid "${!pidvar}"
+	qemu_gone "$run"
 	kits_down
 	console_text "$run" >"$results/$run.console"
 	grep -v "nstest=" "$results/$run.console" | grep -qE "$SWAP_BAD_RE" &&

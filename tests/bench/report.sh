@@ -6,6 +6,7 @@
 # is the lowest and highest MiB/s seen.
 set -euo pipefail
 dir=$1 gp=${2:-$(dirname "$0")/throughput.gp}
+. "$(dirname "$0")/plot.sh"
 csv=$dir/results.csv boot=$dir/boot.csv
 
 # results.csv: 1 section, 2 config, 3 round, 4 kernel, 5 swap, 6 conns,
@@ -147,11 +148,6 @@ done
 awk -F, '$4 == "local" { print 0.8, $10; print 20, $10 }' "$dir/tput.means" >"$dir/local.dat"
 series() { local f; for f in "$@"; do [ -s "$dir/$f.dat" ] && printf '%s ' "$f"; done; return 0; }
 echo
-if ! command -v gnuplot >/dev/null; then
-	echo "plot: gnuplot missing (apt-get install gnuplot-nox); data in $dir/"
-elif gnuplot -e "dir='$dir'; conns='$(series conns_patched conns_stock srv_patched srv_stock)'; local='$(series local)'; lat='$(series lat_patched lat_stock)'" "$gp"; then
-	echo "plot: $dir/throughput.png"
-else
-	echo "plot: gnuplot failed (data in $dir/)"
-fi
+plot "$gp" "$dir/throughput.png" \
+	"dir='$dir'; conns='$(series conns_patched conns_stock srv_patched srv_stock)'; local='$(series local)'; lat='$(series lat_patched lat_stock)'"
 echo "raw: $dir/results.csv, $dir/boot.csv, consoles $dir/*.console"

@@ -139,10 +139,7 @@ cell_run() { # ROUND KERNEL ZSWAP CONTENT
 	wait_marker "$run" end || { check_console "$run"; fail "$run: the hog did not finish in ${RUN_TIMEOUT}s"; }
 	b1=$(tap_bytes)
 	wait_console "$run" "TESTROOT: done" 60 || log "$run: no TESTROOT: done"
-	local pidvar="QEMU_PID_$run"
-	stop_qemu "$run" 20
-	wait "${!pidvar}" 2>/dev/null # tap0 is free only once QEMU is gone
-	forget_pid "${!pidvar}"
+	qemu_gone "$run"
 	nbd_server_down
 	rm -f "$img" "$T/nbd-server.pid"
 	check_console "$run"

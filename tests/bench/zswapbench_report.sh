@@ -7,6 +7,7 @@
 # DIR/zswapbench.png when gnuplot is there.
 set -euo pipefail
 dir=$1 gp=${2:-$(dirname "$0")/zswapbench.gp}
+. "$(dirname "$0")/plot.sh"
 csv=$dir/results.csv
 [ -s "$csv" ] || { echo "zswapbench_report: no $csv" >&2; exit 1; }
 
@@ -72,11 +73,5 @@ for content in mix random; do
 	done
 done
 echo
-if ! command -v gnuplot >/dev/null; then
-	echo "plot: gnuplot missing (apt-get install gnuplot-nox); data in $dir/"
-elif gnuplot -e "dir='$dir'; series='$series'; setup='$setup'" "$gp"; then
-	echo "plot: $dir/zswapbench.png"
-else
-	echo "plot: gnuplot failed (data in $dir/)"
-fi
+plot "$gp" "$dir/zswapbench.png" "dir='$dir'; series='$series'; setup='$setup'"
 echo "raw: $dir/results.csv, consoles $dir/*.console"

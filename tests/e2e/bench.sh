@@ -168,10 +168,7 @@ swap_run() { # section config round kernel swap conns delay page-cluster
 	log "== $run: $kernel kernel, swap $swap conns=$conns +${delay} ms, page-cluster $pc, ${mem} MB, hog $hog (host load $load0)"
 	KERNEL=$kfile QEMU_MEM=$mem QEMU_SMP=$SMP QEMU_NETDEV=$TAP_NETDEV qemu_boot "$run" "$append" "$@"
 	wait_console "$run" "TESTROOT: done" "$RUN_TIMEOUT" || fail "$run did not finish in ${RUN_TIMEOUT}s"
-	local pidvar="QEMU_PID_$run"
-	stop_qemu "$run" 20
-	wait "${!pidvar}" 2>/dev/null # tap0 is free only once QEMU is gone
-	forget_pid "${!pidvar}"
+	qemu_gone "$run"
 	servers_stop
 	rm -f "$img"
 	check_console "$run"
