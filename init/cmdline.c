@@ -237,22 +237,28 @@ static int handle_init(const struct arg_ctx *a, char *v, struct netswap_config *
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	enum onfail onfail;
-} onfail_names[] = {
-	{ "retry", ONFAIL_RETRY }, { "shell", ONFAIL_SHELL }, { "reboot", ONFAIL_REBOOT },
+/* The index of v among names[0..n) (a NULL entry never matches), or -1:
+ * the word tables below are indexed by their enum. */
+static int name_index(const char *const names[], size_t n, const char *v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], v) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *const onfail_names[] = {
+	[ONFAIL_RETRY] = "retry", [ONFAIL_SHELL] = "shell", [ONFAIL_REBOOT] = "reboot",
 };
 
 static int handle_onfail(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(onfail_names); i++) {
-		if (strcmp(onfail_names[i].name, v) == 0) {
-			cfg->onfail = onfail_names[i].onfail;
-			return 0;
-		}
-	}
-	return arg_fail(a, "unknown policy " QFMT ", expected retry, shell or reboot", QARG(v));
+	int i = name_index(onfail_names, ARRAY_SIZE(onfail_names), v);
+
+	if (i < 0)
+		return arg_fail(a, "unknown policy " QFMT ", expected retry, shell or reboot", QARG(v));
+	cfg->onfail = (enum onfail)i;
+	return 0;
 }
 
 static int handle_timeout(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
@@ -273,22 +279,18 @@ static int handle_debug(const struct arg_ctx *a, char *v, struct netswap_config 
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	enum zswap_mode mode;
-} zswap_names[] = {
-	{ "off", ZSWAP_OFF }, { "lz4", ZSWAP_LZ4 }, { "zstd", ZSWAP_ZSTD },
+const char *const zswap_mode_names[ZSWAP_MODES] = {
+	[ZSWAP_OFF] = "off", [ZSWAP_LZ4] = "lz4", [ZSWAP_ZSTD] = "zstd",
 };
 
 static int handle_zswap(const struct arg_ctx *a, char *v, struct netswap_config *cfg)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(zswap_names); i++) {
-		if (strcmp(zswap_names[i].name, v) == 0) {
-			cfg->zswap = zswap_names[i].mode;
-			return 0;
-		}
-	}
-	return arg_fail(a, "unknown compressor " QFMT ", expected off, lz4 or zstd", QARG(v));
+	int i = name_index(zswap_mode_names, ZSWAP_MODES, v);
+
+	if (i < 0)
+		return arg_fail(a, "unknown compressor " QFMT ", expected off, lz4 or zstd", QARG(v));
+	cfg->zswap = (enum zswap_mode)i;
+	return 0;
 }
 
 static int handle_zswap_pool(const struct arg_ctx *a, char *v, struct netswap_config *cfg)

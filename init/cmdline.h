@@ -99,6 +99,10 @@ int cmdline_parse_root_path(const char *root_path, struct root_spec *root,
  * always NUL-terminated when len > 0. */
 void cmdline_error_format(const struct cmdline_error *e, char *buf, size_t len);
 
+/* The netswap.zswap= word of each mode, which for lz4 and zstd is also the
+ * kernel's compressor name; NULL for ZSWAP_KERNEL (no word sets it). */
+extern const char *const zswap_mode_names[ZSWAP_MODES];
+
 /* The index of the first netswap= with mirror=<name>, or -1: the swap
  * step builds the mirror when it reaches that device. */
 int cmdline_mirror_first(const struct netswap_config *cfg, const char *name);

@@ -72,7 +72,7 @@ enum onfail { ONFAIL_RETRY, ONFAIL_SHELL, ONFAIL_REBOOT };
 
 /* netswap.zswap: KERNEL leaves zswap as the kernel booted it (off unless
  * zswap.enabled=1 was given). */
-enum zswap_mode { ZSWAP_KERNEL, ZSWAP_OFF, ZSWAP_LZ4, ZSWAP_ZSTD };
+enum zswap_mode { ZSWAP_KERNEL, ZSWAP_OFF, ZSWAP_LZ4, ZSWAP_ZSTD, ZSWAP_MODES };
 
 struct netswap_config {
 	struct ip_config ip;

@@ -239,7 +239,6 @@ static void sysctl_write(const char *path, const char *value)
 
 static void swap_zswap(enum zswap_mode mode, int pool_percent)
 {
-	static const char *const compressor[] = { [ZSWAP_LZ4] = "lz4", [ZSWAP_ZSTD] = "zstd" };
 	char percent[12];
 
 	if (pool_percent > 0) {
@@ -249,9 +248,9 @@ static void swap_zswap(enum zswap_mode mode, int pool_percent)
 	if (mode == ZSWAP_KERNEL)
 		return;
 	if (mode != ZSWAP_OFF)
-		sysctl_write(ZSWAP_PARAM "compressor", compressor[mode]);
+		sysctl_write(ZSWAP_PARAM "compressor", zswap_mode_names[mode]);
 	sysctl_write(ZSWAP_PARAM "enabled", mode == ZSWAP_OFF ? "N" : "Y");
-	info("zswap %s", mode == ZSWAP_OFF ? "off" : compressor[mode]);
+	info("zswap %s", zswap_mode_names[mode]);
 }
 
 static void swap_tune_vm(void)
