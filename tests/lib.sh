@@ -165,15 +165,19 @@ nbdkit_start() {
 	track_pid "$KIT_PID"
 }
 
-# nbdkit_stop [SIGNAL]: SIGNAL (TERM), then KILL after 5 s: nbdkit waits
-# for its connections, and a guest that powered off never closes its own.
-nbdkit_stop() {
-	signal_ours "${1:-TERM}" "$KIT_PID"
-	for _ in $(seq 50); do alive "$KIT_PID" || break; sleep 0.1; done
-	signal_ours KILL "$KIT_PID"
-	wait "$KIT_PID" 2>/dev/null # reaped here, bash does not report "Killed"
-	forget_pid "$KIT_PID"
+# stop_pid PID [SIGNAL]: SIGNAL (TERM) to a process of ours, KILL after
+# 5 s, then reaped and forgotten.
+stop_pid() {
+	signal_ours "${2:-TERM}" "$1"
+	for _ in $(seq 50); do alive "$1" || break; sleep 0.1; done
+	signal_ours KILL "$1"
+	wait "$1" 2>/dev/null # reaped here, bash does not report "Killed"
+	forget_pid "$1"
 }
+
+# nbdkit_stop [SIGNAL]: stop_pid, whose KILL matters: nbdkit waits for its
+# connections, and a guest that powered off never closes its own.
+nbdkit_stop() { stop_pid "$KIT_PID" "${1:-TERM}"; }
 
 # two_swap_servers MIB: two swap servers of MIB MiB, for a node that
 # stripes or mirrors over them: nbd-server (the test root and export swapa)
@@ -322,6 +326,16 @@ stop_qemu() {
 	for _ in $(seq "${2:-20}"); do alive "${!pidvar}" || return 0; sleep 0.5; done
 	signal_ours TERM "${!pidvar}"
 	wait "${!pidvar}" 2>/dev/null
+}
+
+# keep_console NAME DIR: NAME's console saved as DIR/NAME.console; the
+# test fails on a line of SWAP_BAD_RE in it (the command line's echo,
+# which holds nstest=, excepted).
+keep_console() {
+	local bad
+	console_text "$1" >"$2/$1.console"
+	bad=$(grep -v "nstest=" "$2/$1.console" | grep -m1 -oE ".{0,40}($SWAP_BAD_RE).{0,60}") || true
+	[ -z "$bad" ] || fail "$1: $bad"
 }
 
 # qemu_gone NAME [SECONDS]: stop_qemu, then QEMU killed if it is still

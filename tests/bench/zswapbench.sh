@@ -88,14 +88,6 @@ wait_marker() {
 	return 1
 }
 
-# Fails the bench on any sign of a broken run (SWAP_BAD_RE of lib.sh).
-check_console() { # NAME
-	console_text "$1" >"$dir/$1.console"
-	grep -v "nstest=" "$dir/$1.console" | grep -qE "$SWAP_BAD_RE" &&
-		fail "$1: $(grep -v "nstest=" "$dir/$1.console" | grep -m1 -oE ".{0,40}($SWAP_BAD_RE).{0,60}")"
-	return 0
-}
-
 # vm_field NAME vm0|vm1 FIELD: a counter from the guest's vm line.
 vm_field() { console_line "$1" "^ZB: $2 " | grep -oE "(^| )$3=[0-9]+" | cut -d= -f2; }
 
@@ -134,15 +126,15 @@ cell_run() { # ROUND KERNEL ZSWAP CONTENT
 	log "== $run: $kernel kernel, $knobs, hog $hog, ${MEM} MB (host load $load0)"
 	KERNEL=$kfile QEMU_MEM=$MEM QEMU_NETDEV=$TAP_NETDEV qemu_boot "$run" \
 		"netswap=nbd:10.0.2.2:$NBD_PORT/swap$SWAPOPTS $knobs $TAP_IP root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"$(guest_run "$hog")\""
-	wait_marker "$run" start || { check_console "$run"; fail "$run: the hog did not start"; }
+	wait_marker "$run" start || { keep_console "$run" "$dir"; fail "$run: the hog did not start"; }
 	b0=$(tap_bytes)
-	wait_marker "$run" end || { check_console "$run"; fail "$run: the hog did not finish in ${RUN_TIMEOUT}s"; }
+	wait_marker "$run" end || { keep_console "$run" "$dir"; fail "$run: the hog did not finish in ${RUN_TIMEOUT}s"; }
 	b1=$(tap_bytes)
 	wait_console "$run" "TESTROOT: done" 60 || log "$run: no TESTROOT: done"
 	qemu_gone "$run"
 	nbd_server_down
 	rm -f "$img" "$T/nbd-server.pid"
-	check_console "$run"
+	keep_console "$run" "$dir"
 	console_has "$run" "^ZB: rc=0" || fail "$run: the hog failed: $(console_line "$run" 'hog: RESULT')"
 	case $zswap in
 	off) console_has "$run" "^ZB: params N " ;;

@@ -132,14 +132,6 @@ phase_rates() { # NAME MIB -> "fill verify"
 	}'
 }
 
-# Fails the bench on any sign of a broken run in a console.
-check_console() { # NAME
-	console_text "$1" >"$results/$1.console"
-	grep -v "nstest=" "$results/$1.console" | grep -qE "$SWAP_BAD_RE" &&
-		fail "$1: $(grep -v "nstest=" "$results/$1.console" | grep -m1 -oE ".{0,40}($SWAP_BAD_RE).{0,60}")"
-	return 0
-}
-
 # One boot, one hog run: appends a row to results.csv.
 swap_run() { # section config round kernel swap conns delay page-cluster
 	local section=$1 name=$2 round=$3 kernel=$4 swap=$5 conns=$6 delay=$7 pc=$8
@@ -171,7 +163,7 @@ swap_run() { # section config round kernel swap conns delay page-cluster
 	qemu_gone "$run"
 	servers_stop
 	rm -f "$img"
-	check_console "$run"
+	keep_console "$run" "$results"
 	console_has "$run" "BENCH: [0-9.]+ BENCH: rc=0" || fail "$run: the hog failed: $(console_line "$run" 'hog: RESULT')"
 	res=$(console_line "$run" "hog: RESULT ok")
 	secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$res")
@@ -189,7 +181,7 @@ boot_run() { # LABEL BOOT INITRD APPEND
 	INITRD=$3 QEMU_MEM=256 QEMU_SMP=$SMP qemu_boot "$run" "$4 nstest=\"$(nstest_for boot)\""
 	wait_console "$run" "TESTROOT: done" 300 || { log "$1 did not boot; see $results/$run.console"; console_text "$run" >"$results/$run.console"; stop_qemu "$run" 2; return 1; }
 	stop_qemu "$run" 20
-	check_console "$run"
+	keep_console "$run" "$results"
 	console_text "$run" | awk -v k="$1" -v b="$2" '
 	function ts(line) { sub(/^\[ */, "", line); sub(/\].*/, "", line); return line }
 	/Run \/init as init process/ { ri = ts($0) }

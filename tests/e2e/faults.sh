@@ -307,11 +307,7 @@ run_cell() { # scenario stack mem link conns fault hog
 		detail="the swap server (nbdkit pid $KIT_PID) exited by itself: $(tail -n 2 "$T/nbdkit.log" | tr '\n' ' '); $detail"
 	fi
 	wait_console "$name" "TESTROOT: done" 30 || true
-	local pidvar="QEMU_PID_$name"
-	stop_qemu "$name" 10
-	signal_ours KILL "${!pidvar}"
-	wait "${!pidvar}" 2>/dev/null # tap0 is free only once QEMU is gone
-	forget_pid "${!pidvar}"
+	qemu_gone "$name" 10
 	signal_ours CONT "$KIT_PID"
 	nbdkit_stop KILL
 	nbd_server_down KILL

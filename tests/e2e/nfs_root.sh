@@ -40,7 +40,6 @@ start_ganesha() { # PROTOCOLS
 	for _ in $(seq 50); do ss -ltn | grep -qE "127.0.0.1\]?:$nfs_port " && return; sleep 0.2; done
 	fail "ganesha did not listen: $(grep -v DBUS "$T/ganesha.log" | tail -5)"
 }
-stop_pid() { signal_ours TERM "$1"; for _ in $(seq 50); do alive "$1" || return 0; sleep 0.1; done; signal_ours KILL "$1"; }
 
 sparse_file "$T/swap.img" 64M
 nbd_server swap="$T/swap.img"
