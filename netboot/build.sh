@@ -132,7 +132,8 @@ node_servers() {
 	case $swap_layout in
 	spread) echo $(($1 % nservers)) ;;
 	stripe) seq 0 $((nservers - 1)) ;;
-	mirror) echo $(($1 % nservers)) $((($1 + 1) % nservers)) ;;
+	# in server order, so that over two servers every node has one line
+	mirror) printf '%s\n' $(($1 % nservers)) $((($1 + 1) % nservers)) | sort -n ;;
 	esac
 }
 
@@ -388,7 +389,7 @@ server_share() {
 	local k=$1 cdir=$2 sdir=$3 i name size exports="" share="" f
 	mkdir -p "$cdir/auth"
 	for i in "${!NODE_MAC[@]}"; do
-		[[ " $(echo $(node_servers "$i")) " == *" $k "* ]] || continue
+		node_servers "$i" | grep -qx -- "$k" || continue
 		name=swap-$(node_mac_dashes "${NODE_MAC[$i]}")
 		swap_auth "$i" >"$cdir/auth/$name"
 		size=${NODE_SWAP_TEXT[$i]}
