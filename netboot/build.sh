@@ -121,6 +121,15 @@ nservers=${#SWAP_ADDR[@]}
 if [ "$swap_layout" != spread ] && [ "$nservers" -lt 2 ]; then
 	die "SWAP_LAYOUT=$swap_layout needs two or more SWAP_SERVERS, got $nservers: '${SWAP_SERVERS:-}'"
 fi
+# a node's fixed IP is no swap server's (as nodes_check_net for SERVER)
+bad=0
+for i in "${!NODE_MAC[@]}"; do
+	[ $multi = 1 ] && [ -n "${NODE_IP[$i]}" ] || continue
+	printf '%s\n' "${SWAP_ADDR[@]}" | grep -qxF "${NODE_IP[$i]}" || continue
+	nodes_error "$nodes" "${NODE_LINE[$i]}" "field 3 (IP) ${NODE_IP[$i]} is the address of a swap server in SWAP_SERVERS"
+	bad=1
+done
+[ $bad = 0 ] || exit 1
 # the init takes at most 8 netswap= (MAX_SWAPS, init/config.h)
 [ "$swap_layout" != stripe ] || [ "$nservers" -le 8 ] ||
 	die "SWAP_LAYOUT=stripe puts one netswap= per server on each node, and the init takes at most 8: list at most 8 SWAP_SERVERS, got $nservers"

@@ -172,5 +172,7 @@ refused append "APPEND= or APPEND_FILE= replaces the command line that SWAP_SERV
 printf '%s node11 10.77.0.11 1M\n' "${macs[0]}" >"$d/small.nodes"
 refused stripe-small "SWAP_LAYOUT=stripe: node11's SWAP 1M split over 2 servers is under 1M each; give it at least 2M" \
 	NODES="$d/small.nodes" SWAP_SERVERS="10.77.0.1 10.77.0.2" SWAP_LAYOUT=stripe
+refused node-ip "nodes:2: field 3 \(IP\) 10.77.0.12 is the address of a swap server in SWAP_SERVERS" \
+	SWAP_SERVERS="10.77.0.1 10.77.0.12"
 check "a refused build writes no tree" bash -c "! ls '$d/bad-layout' '$d/bad-address' '$d/twice' '$d/stripe-nine' '$d/append' 2>/dev/null | grep -q ."
 exit $failed
