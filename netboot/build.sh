@@ -43,7 +43,8 @@
 #                     alone); the root and the boot files stay on SERVER
 #   SWAP_LAYOUT=spread|stripe|mirror  spread: each node's swap on one server
 #                     (the Nth node line on server N mod count); stripe: on
-#                     every server, SWAP split evenly, equal prio=; mirror:
+#                     every server, SWAP split evenly (rounded up to MiB),
+#                     equal prio=; mirror:
 #                     a full copy on two servers (N mod count and the next),
 #                     joined by mirror=
 #   SERVERS_DIR=DIR   where the servers/ directories are written, and the
@@ -147,11 +148,12 @@ node_servers() {
 }
 
 # node_share_bytes I: the size of node I's export on each of its servers:
-# its SWAP, split evenly (in whole pages) when striped.
+# its SWAP, split evenly when striped, rounded up to whole MiB (at least
+# the 1M a node list takes, and short enough for its size field).
 node_share_bytes() {
-	local b=${NODE_SWAP[$1]}
+	local b=${NODE_SWAP[$1]} mib=$((1 << 20))
 	[ "$swap_layout" = stripe ] || { echo "$b"; return; }
-	echo $(((b / nservers + 4095) / 4096 * 4096))
+	echo $(((b / nservers + mib - 1) / mib * mib))
 }
 
 # size_text BYTES: 2G, 512M or 1028K, as the node list writes sizes.
@@ -164,9 +166,6 @@ size_text() {
 declare -a server_load=()
 for i in "${!NODE_MAC[@]}"; do
 	for k in $(node_servers "$i"); do server_load[k]=$((${server_load[k]:-0} + 1)); done
-	if [ "$swap_layout" = stripe ] && [ "$(node_share_bytes "$i")" -lt $((1 << 20)) ]; then
-		die "SWAP_LAYOUT=stripe: ${NODE_HOST[$i]}'s SWAP ${NODE_SWAP_TEXT[$i]} split over $nservers servers is under 1M each; give it at least ${nservers}M"
-	fi
 done
 for k in "${!SWAP_ADDR[@]}"; do
 	[ -n "${server_load[k]:-}" ] && continue
