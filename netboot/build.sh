@@ -332,8 +332,9 @@ base=""
 own_mark="make netboot rewrites this file"
 for f in "$dir/tftp/pxelinux.cfg/01-"*; do
 	[ -e "$f" ] || continue
-	grep -q "$own_mark" "$f" || { [ $own_lines = 0 ] || die "$f was not written by make netboot (a copy made by hand?), and SWAP_LAYOUT=$swap_layout writes each node's own file: move it away"; }
-	grep -q "$own_mark" "$f" && rm -f "$f"
+	if grep -q "$own_mark" "$f"; then rm -f "$f"; continue; fi
+	[ $own_lines = 1 ] && printf '01-%s\n' "${NODE_MAC[@]//:/-}" | grep -qxF "$(basename "$f")" &&
+		die "$f was not written by make netboot (a copy made by hand?), and SWAP_LAYOUT=$swap_layout writes that node's own file: move it away"
 done
 rm -f "$dir/tftp/node-"*.ipxe
 chain="# every node boots the command line below"

@@ -152,7 +152,11 @@ cp "$d/mirror3/tftp/pxelinux.cfg/default" "$d/mirror3/tftp/pxelinux.cfg/01-aa-bb
 sed -i '/make netboot/d' "$d/mirror3/tftp/pxelinux.cfg/01-aa-bb-cc-dd-ee-ff"
 build mirror3 SWAP_SERVERS="10.77.0.1 10.77.0.2" SWAP_LAYOUT=mirror
 check "a hand-made pxelinux.cfg/01-<mac> survives a rebuild" [ -f "$d/mirror3/tftp/pxelinux.cfg/01-aa-bb-cc-dd-ee-ff" ]
-refused hand "pxelinux.cfg/01-aa-bb-cc-dd-ee-ff was not written by make netboot .*move it away" \
+build mirror3 SWAP_SERVERS="10.77.0.1 10.77.0.2" SWAP_LAYOUT=spread
+rc=$?
+check "... and one with per-node files, for a MAC not in the list" bash -c "[ $rc = 0 ] && [ -f '$d/mirror3/tftp/pxelinux.cfg/01-aa-bb-cc-dd-ee-ff' ] && [ -f '$d/mirror3/tftp/pxelinux.cfg/01-$(dash "${macs[1]}")' ]"
+mv "$d/mirror3/tftp/pxelinux.cfg/01-aa-bb-cc-dd-ee-ff" "$d/mirror3/tftp/pxelinux.cfg/01-$(dash "${macs[1]}")"
+refused hand "pxelinux.cfg/01-$(dash "${macs[1]}") was not written by make netboot .*move it away" \
 	NETBOOT_DIR="$d/mirror3" SWAP_SERVERS="10.77.0.1 10.77.0.2" SWAP_LAYOUT=spread
 
 # ---- refusals ----
