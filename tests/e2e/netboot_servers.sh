@@ -6,11 +6,14 @@
 # node 2's on 2 and 3, so each node gets a command line of its own);
 # netboot/serve runs the boot server (dnsmasq, the root, its share of swap)
 # and each servers/ADDR directory (10.77.0.3 with a copy of serve and
-# nodes.sh put in it, as an operator copies it to a server). Two nodes PXE-boot through QEMU's iPXE
-# ROM, boot.ipxe chains each to its node-<mac>.ipxe, and each runs the
-# verifying hog at 1.5x RAM on its mirror: every page must verify, and both
-# of its servers' swap files must hold the swap header and the pages.
+# nodes.sh put in it, as an operator copies it to a server). Two nodes
+# PXE-boot through QEMU's iPXE ROM, boot.ipxe chains each to its
+# node-<mac>.ipxe, and each runs the verifying hog at 1.5x RAM on its
+# mirror: every page must verify, and both of its servers' swap files must
+# hold the swap header and the pages.
 # LAYOUT=stripe: the same with every node striped over all three servers.
+# BOOT=pxelinux: the iPXE ROMs get pxelinux.0 instead, which reads each
+# node's pxelinux.cfg/01-<mac> (and leaves ${mac} to the init).
 . "$(dirname "$0")/../lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ns=netswap-servers-$$ port=10809 mem=64
@@ -67,9 +70,15 @@ for n in node21:$mac1 node22:$mac2; do
 	node=${n%%:*} mac=${n#*:}
 	exp=swap-${mac//:/-}
 	want=""
-	for a in $(servers "$node"); do want+="netswap=nbd:$a:$port/$exp:$opt "; done
-	console_has "$node" "Command line: .*${want//./\\.}root=nbd:10\.77\.0\.1:$port/root" ||
-		fail "$node: node-<mac>.ipxe did not give its servers ($want): $(console_line "$node" 'Command line')"
+	# iPXE expands the MAC itself; pxelinux leaves ${mac} to the init
+	name=$exp
+	[ "${BOOT:-auto}" = pxelinux ] && name='swap-\$\{mac\}'
+	for a in $(servers "$node"); do want+="netswap=nbd:${a//./\\.}:$port/$name:$opt "; done
+	console_has "$node" "Command line: .*${want}root=nbd:10\.77\.0\.1:$port/root" ||
+		fail "$node: its own boot file did not give its servers ($want): $(console_line "$node" 'Command line')"
+	for a in $(servers "$node"); do
+		console_has "$node" "netswap: /dev/nbd[0-9]+: ${a//./\\.}:$port export '$exp'" || fail "$node did not attach $exp on $a"
+	done
 	bad=$(console_text "$node" | grep -v 'Command line' | grep -E "$SWAP_BAD_RE" | head -n1)
 	[ -z "$bad" ] || fail "$node: $bad"
 	console_has "$node" "hog: RESULT ok" || fail "$node lost pages: $(console_line "$node" 'hog: RESULT')"
@@ -85,4 +94,6 @@ for n in node21:$mac1 node22:$mac2; do
 		[[ " $(servers "$node") " == *" $a "* ]] || [ ! -e "$(file "$a" "$exp")" ] || fail "$node has a swap file on $a too"
 	done
 done
-pass "$layout over 3 servers, 2 PXE nodes, every page verified in $secs s; swap written:$summary; $(console_line node21 'hog: RESULT' | grep -oE 'mib_per_s=[0-9.]+')"
+via='node-<mac>.ipxe'
+[ "${BOOT:-auto}" = pxelinux ] && via='pxelinux.cfg/01-<mac>'
+pass "$layout over 3 servers, 2 PXE nodes through $via, every page verified in $secs s; swap written:$summary; $(console_line node21 'hog: RESULT' | grep -oE 'mib_per_s=[0-9.]+')"
