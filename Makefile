@@ -33,6 +33,7 @@ help:
 	@echo "make shell      the same, ending in the node's shell"
 	@echo "make check      host unit tests, fuzz smoke, QEMU end-to-end tests"
 	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
+	@echo "make netboot SWAP_SERVERS=\"A B\" SWAP_LAYOUT=spread|stripe|mirror   swap on several servers (README)"
 	@echo "make rootfs     a Debian 12 node root with systemd and netswap's integration: $(OUT)/rootfs.ext4"
 	@echo "make run ROOT=$(OUT)/rootfs.ext4   boot that root instead of the busybox demo"
 	@echo "make fuzz | torture | bench | faults | serverbench | mirrorbench | zswapbench | systemd-root"

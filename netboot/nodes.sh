@@ -182,3 +182,10 @@ swap_files_ensure() {
 		truncate -s "${NODE_SWAP[$i]}" "$f" || return 1
 	done
 }
+
+# swap_list_ensure LIST DIR: swap_files_ensure for the nodes of LIST (a
+# node list of one swap server's share, written by build.sh), leaving the
+# caller's NODE_* as they were.
+swap_list_ensure() {
+	(nodes_load "$1" && swap_files_ensure "$2")
+}

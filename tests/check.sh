@@ -31,6 +31,7 @@ step dhcp-live bash tests/unit/dhcp_live.sh
 step lease-live bash tests/unit/lease_live.sh "$OUT/init"
 step netswap-check bash tests/unit/netswap_check.sh
 step netboot-root-mode bash tests/unit/netboot_root_mode.sh
+step netboot-swap-servers bash tests/unit/netboot_swap_servers.sh
 step initramfs-reproducible bash tests/initramfs_repro.sh
 step fuzz make -s fuzz-check
 for t in ${E2E_TESTS:-tests/e2e/*.sh}; do

@@ -434,13 +434,14 @@ site_dhcp() {
 	track_pid $!
 }
 
-# serve_start NS LOG [VAR=VALUE...]: netboot/serve of $T/netboot in NS, in
-# the background, with the given environment; waits for "serving". Sets
-# SERVE_PID.
+# serve_start NS LOG [VAR=VALUE...]: netboot/serve (or SERVE_SCRIPT, a copy
+# of it) of $T/netboot (or SERVE_DIR, such as a swap server's servers/ADDR)
+# in NS, in the background, with the given environment; waits for
+# "serving". Sets SERVE_PID.
 serve_start() {
 	local ns=$1 slog=$2
 	shift 2
-	ip netns exec "$ns" env "$@" bash "$(dirname "${BASH_SOURCE[0]}")/../netboot/serve" "$T/netboot" >"$slog" 2>&1 &
+	ip netns exec "$ns" env "$@" bash "${SERVE_SCRIPT:-$(dirname "${BASH_SOURCE[0]}")/../netboot/serve}" "${SERVE_DIR:-$T/netboot}" >"$slog" 2>&1 &
 	SERVE_PID=$!
 	track_pid "$SERVE_PID"
 	for _ in $(seq 100); do
