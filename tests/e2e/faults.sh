@@ -118,6 +118,15 @@ link_shape() { # RATE
 		fail "tc cannot redirect tap0's ingress to ifb0"
 	tc qdisc add dev ifb0 root tbf rate "$1" burst 32k latency 400ms
 }
+# Packets the shaper dropped, toward the node and from it: a tail-dropping
+# tbf starves a thin TCP stream (one lost segment, no duplicate ACKs, an
+# RTO that doubles), which is worth telling apart from a stuck node.
+link_drops() {
+	local down up
+	down=$(tc -s qdisc show dev tap0 root | grep -oE "dropped [0-9]+" | grep -oE "[0-9]+" | head -n1)
+	up=$(tc -s qdisc show dev ifb0 root 2>/dev/null | grep -oE "dropped [0-9]+" | grep -oE "[0-9]+" | head -n1)
+	echo "shaper dropped ${down:-0} packets to the node and ${up:-0} from it"
+}
 link_unshape() {
 	tc qdisc del dev tap0 root 2>/dev/null
 	tc qdisc del dev tap0 ingress 2>/dev/null
@@ -311,6 +320,7 @@ run_cell() { # scenario stack mem link conns fault hog
 	signal_ours CONT "$KIT_PID"
 	nbdkit_stop KILL
 	nbd_server_down KILL
+	[ "$link" = - ] || detail="${detail:+$detail; }$(link_drops)"
 	link_unshape
 	rm -f "$swap_img"
 	text=$(console_text "$name")
