@@ -162,6 +162,12 @@ static void socket_tune(int fd, int timeout_s)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof(user_ms));
 	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+	/* A connection with few segments in flight (the root's, between
+	 * program loads) gets no duplicate ACKs when one is lost behind the
+	 * swap connections' full queue at a slow link: only the RTO resends
+	 * it, and the RTO doubles each time. Linear timeouts for such thin
+	 * streams keep its first six retries at one RTO each. */
+	setsockopt(fd, IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, &one, sizeof(one));
 }
 
 /* A connected, non-blocking TCP socket, or -errno. */
