@@ -12,12 +12,16 @@
 # mirror: every page must verify, and both of its servers' swap files must
 # hold the swap header and the pages.
 # LAYOUT=stripe: the same with every node striped over all three servers.
+# LAYOUT=spread: swap on 10.77.0.2 and 10.77.0.3 only, one node on each,
+# the boot server serving the root alone.
 # BOOT=pxelinux: the iPXE ROMs get pxelinux.0 instead, which reads each
 # node's pxelinux.cfg/01-<mac> (and leaves ${mac} to the init).
 . "$(dirname "$0")/../lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ns=netswap-servers-$$ port=10809 mem=64
 layout=${LAYOUT:-mirror}
+swap_servers="10.77.0.1 10.77.0.2 10.77.0.3"
+[ "$layout" = spread ] && swap_servers="10.77.0.2 10.77.0.3"
 mac1=52:54:00:00:00:21 mac2=52:54:00:00:00:22
 in_ns() { ip netns exec "$ns" "$@"; }
 
@@ -30,7 +34,7 @@ $mac2  node22  10.77.0.22  256M
 NODES
 chmod 755 "$T" # dnsmasq serves TFTP as user nobody
 in_ns env NODES="$T/nodes" NETBOOT_DIR="$T/netboot" ROOT_IMAGE="$TESTROOT_IMG" \
-	SWAP_SERVERS="10.77.0.1 10.77.0.2 10.77.0.3" SWAP_LAYOUT="$layout" \
+	SWAP_SERVERS="$swap_servers" SWAP_LAYOUT="$layout" \
 	APPEND_EXTRA="console=ttyS0 panic=-1 nstest=\"hog -m $((mem * 3 / 2)) -p 1 -j 4 -o random\"" \
 	bash "$top/netboot/build.sh" "$OUT" 10.77.0.1 $port >"$T/build.log" 2>&1 || fail "build.sh failed: $(cat "$T/build.log")"
 log "$(grep 'swap server' "$T/build.log" | sed 's/^netboot: //' | tr '\n' ';')"
@@ -59,12 +63,15 @@ servers() {
 	mirror-node21) echo 10.77.0.1 10.77.0.2 ;;
 	mirror-node22) echo 10.77.0.2 10.77.0.3 ;;
 	stripe-*) echo 10.77.0.1 10.77.0.2 10.77.0.3 ;;
+	spread-node21) echo 10.77.0.2 ;;
+	spread-node22) echo 10.77.0.3 ;;
 	esac
 }
 # file ADDR NAME: ADDR's swap file NAME
 file() { if [ "$1" = 10.77.0.1 ]; then echo "$T/netboot/swap/$2"; else echo "$T/netboot/servers/$1/swap/$2"; fi; }
-opt=mirror=m
-[ "$layout" = stripe ] && opt=prio=5
+opt=:mirror=m
+[ "$layout" = stripe ] && opt=:prio=5
+[ "$layout" = spread ] && opt=
 summary=""
 for n in node21:$mac1 node22:$mac2; do
 	node=${n%%:*} mac=${n#*:}
@@ -73,7 +80,7 @@ for n in node21:$mac1 node22:$mac2; do
 	# iPXE expands the MAC itself; pxelinux leaves ${mac} to the init
 	name=$exp
 	[ "${BOOT:-auto}" = pxelinux ] && name='swap-\$\{mac\}'
-	for a in $(servers "$node"); do want+="netswap=nbd:${a//./\\.}:$port/$name:$opt "; done
+	for a in $(servers "$node"); do want+="netswap=nbd:${a//./\\.}:$port/$name$opt "; done
 	console_has "$node" "Command line: .*${want}root=nbd:10\.77\.0\.1:$port/root" ||
 		fail "$node: its own boot file did not give its servers ($want): $(console_line "$node" 'Command line')"
 	for a in $(servers "$node"); do
@@ -96,4 +103,4 @@ for n in node21:$mac1 node22:$mac2; do
 done
 via='node-<mac>.ipxe'
 [ "${BOOT:-auto}" = pxelinux ] && via='pxelinux.cfg/01-<mac>'
-pass "$layout over 3 servers, 2 PXE nodes through $via, every page verified in $secs s; swap written:$summary; $(console_line node21 'hog: RESULT' | grep -oE 'mib_per_s=[0-9.]+')"
+pass "$layout over $(wc -w <<<"$swap_servers") swap servers, 2 PXE nodes through $via, every page verified in $secs s; swap written:$summary; $(console_line node21 'hog: RESULT' | grep -oE 'mib_per_s=[0-9.]+')"
