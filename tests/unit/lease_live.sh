@@ -44,12 +44,8 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
-fail=0
-check() { # description, command...
-	local what=$1
-	shift
-	if "$@"; then echo "ok   lease_live: $what"; else echo "FAIL lease_live: $what"; fail=1; fi
-}
+CHECK_NAME=lease_live
+. "$(dirname "$0")/checks.sh"
 wait_for() { # seconds, command...
 	local end=$((SECONDS + $1))
 	shift
@@ -106,14 +102,14 @@ LEASE_PID=$(cat "$TMP/lease.pid")
 
 check "dnsmasq ACKs the renewal (unicast DHCPREQUEST from $MAC)" \
 	wait_for 10 grep -q "DHCPACK(vsrv) 10.99.0.42 $MAC node42" "$TMP/dnsmasq.log"
-grep -q "DHCPREQUEST(vsrv) 10.99.0.42 $MAC" "$TMP/dnsmasq.log" || { echo "FAIL lease_live: no DHCPREQUEST logged"; fail=1; }
+grep -q "DHCPREQUEST(vsrv) 10.99.0.42 $MAC" "$TMP/dnsmasq.log" || { echo "FAIL lease_live: no DHCPREQUEST logged"; failed=1; }
 check "net-$IF.conf rewritten from the ACK" \
 	wait_for 5 grep -q "LEASETIME='120'" "$TMP/conf.now"
-grep -q "HOSTNAME='node42'" "$TMP/conf.now" || { echo "FAIL lease_live: HOSTNAME not from the ACK"; cat "$TMP/conf.now"; fail=1; }
+grep -q "HOSTNAME='node42'" "$TMP/conf.now" || { echo "FAIL lease_live: HOSTNAME not from the ACK"; cat "$TMP/conf.now"; failed=1; }
 addr=$(ip -n "$CLI" addr show dev "$IF")
 check "the address stays, permanent: $(echo "$addr" | grep -A1 'inet 10' | tr -s ' \n' ' ')" \
 	grep -qE "inet 10.99.0.42/24 .*scope global $IF" <<<"$addr"
-grep -A1 "inet 10.99.0.42/24" <<<"$addr" | grep -q "valid_lft forever" || { echo "FAIL lease_live: the address has a lifetime"; fail=1; }
+grep -A1 "inet 10.99.0.42/24" <<<"$addr" | grep -q "valid_lft forever" || { echo "FAIL lease_live: the address has a lifetime"; failed=1; }
 check "a second 'init lease' is refused: $(head -n1 "$TMP/second.out")" \
 	grep -q "port 68 on $IF is taken" "$TMP/second.out"
 check "the companion is named @netswap-lease with '@' in argv[0]" \
@@ -141,6 +137,6 @@ check "dnsmasq NAKs the old address" wait_for 10 grep -q "DHCPNAK(vsrv) 10.99.0.
 sleep 0.5
 check "the lease loss is logged" bash -c "dmesg | grep -q 'netswap: $IF: DHCP lease of 10.99.0.42 lost (the server answered NAK); keeping the address'"
 check "the address is kept after the NAK" bash -c "ip -n $CLI addr show dev $IF | grep -q 'inet 10.99.0.42/24'"
-[ $fail = 0 ] || cat "$TMP/dnsmasq.log" >&2
-[ $fail = 0 ] && echo "lease_live: ok"
-exit $fail
+[ $failed = 0 ] || cat "$TMP/dnsmasq.log" >&2
+[ $failed = 0 ] && echo "lease_live: ok"
+exit $failed

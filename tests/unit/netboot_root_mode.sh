@@ -7,12 +7,8 @@ cd "$(dirname "$0")/../.." || exit 1
 out=${OUT:-out}
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
-failed=0
-check() { # NAME CONDITION...
-	local name=$1
-	shift
-	if "$@"; then echo "ok   netboot ROOT_MODE: $name"; else echo "FAIL netboot ROOT_MODE: $name"; failed=1; fi
-}
+CHECK_NAME="netboot ROOT_MODE"
+. tests/unit/checks.sh
 build() { # MODE -> $d/MODE.log, tree in $d/MODE
 	ROOT_MODE=$1 NETBOOT_DIR=$d/$1 SWAP_DIR=$d/swap bash netboot/build.sh "$out" 10.0.2.2 10809 >"$d/$1.log" 2>&1
 }

@@ -10,12 +10,8 @@ cd "$(dirname "$0")/../.." || exit 1
 out=${OUT:-out}
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
-failed=0
-check() { # NAME CONDITION...
-	local name=$1
-	shift
-	if "$@"; then echo "ok   netboot SWAP_SERVERS: $name"; else echo "FAIL netboot SWAP_SERVERS: $name"; failed=1; fi
-}
+CHECK_NAME="netboot SWAP_SERVERS"
+. tests/unit/checks.sh
 # build NAME [VAR=VALUE...]: build.sh with SERVER 10.77.0.1, the tree in $d/NAME
 build() {
 	local name=$1
