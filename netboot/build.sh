@@ -179,15 +179,14 @@ local_iface="" local_prefix=""
 if read -r local_iface local_prefix < <(ip -o -4 addr show 2>/dev/null |
 	awk -v s="$server" '{ split($4, a, "/"); if (a[1] == s) { print $2, a[2]; exit } }'); then :; fi
 
-if [ -n "${LISTEN:-}" ]; then
-	listen=$LISTEN
-elif [ -z "$local_iface" ] && [ "$server" = 10.0.2.2 ]; then
-	# QEMU user networking: the guest's 10.0.2.2 is the host's loopback,
-	# and every connection arrives from 127.0.0.1.
-	listen=127.0.0.1
-else
-	listen=$server
-fi
+# server_listen ADDR: the address nbd-server listens on for server ADDR.
+# QEMU user networking: the guest's 10.0.2.2 is the host's loopback (when
+# no interface here holds 10.0.2.2), and every connection arrives from
+# 127.0.0.1.
+server_listen() {
+	if [ "$1" = 10.0.2.2 ] && ! ip -o -4 addr show 2>/dev/null | grep -q ' 10\.0\.2\.2/'; then echo 127.0.0.1; else echo "$1"; fi
+}
+listen=${LISTEN:-$(server_listen "$server")}
 node_ip_ok "$listen" || die "LISTEN='$listen' is not an IPv4 address"
 
 iface=${IFACE:-$local_iface}
@@ -486,11 +485,6 @@ fi
 
 # ---- the other swap servers: one directory each, for netboot/serve there ----
 servers_dir=$(realpath -m "${SERVERS_DIR:-$dir/servers}")
-# server_listen ADDR: nbd-server's address on swap server ADDR; QEMU user
-# networking's 10.0.2.2 is this machine's loopback, as for SERVER.
-server_listen() {
-	if [ "$1" = 10.0.2.2 ] && ! ip -o -4 addr show 2>/dev/null | grep -q ' 10\.0\.2\.2/'; then echo 127.0.0.1; else echo "$1"; fi
-}
 server_dirs=()
 for k in "${!SWAP_ADDR[@]}"; do
 	[ "$k" != "$main_k" ] || continue
