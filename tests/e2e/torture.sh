@@ -31,7 +31,10 @@ NBDKIT_DELAY=${NBDKIT_DELAY:-/usr/lib/x86_64-linux-gnu/nbdkit/filters/nbdkit-del
 # at most 8 pages of readahead, so latency rounds run more workers to keep
 # faults in flight; pass 1 checks and rewrites every page, "final" checks again.
 # rounds: R follows ROUNDS; a number caps it (a 50 ms round takes ~2 min;
-# 8 before patch 6 spread it over four connections).
+# 8 before patch 6 spread it over four connections). lockdelay's 16
+# processes get 96 MB: lockdep's tables leave about 25 MB of a 64 MB node
+# to manage, and at 64 MB their page tables and slab did not fit (OOM kill
+# with swap free).
 # name       kernel   MB  swap server  delay ms  conns  restart  rounds  hog arguments
 CONFIGS_FULL="
 plain        patched  48  nbd-server   0         1      no       R       -m 144 -p 1 -j 4 -o seq
@@ -41,7 +44,7 @@ delay50      patched  48  nbdkit       50        4      no       1       -m 144 
 restart      patched  64  nbd-server   0         2      yes      R       -m 192 -p 1 -j 2 -o seq
 restart5     patched  48  nbdkit       5         2      yes      R       -m 144 -p 1 -j 8 -o seq
 lockmix      lockdep  64  nbd-server   0         4      no       R       -m 192 -p 1 -j 8 -o random
-lockdelay    lockdep  64  nbdkit       5         4      no       1       -m 192 -p 1 -j 16 -o both
+lockdelay    lockdep  96  nbdkit       5         4      no       1       -m 288 -p 1 -j 16 -o both
 lockrestart  lockdep  64  nbdkit       5         4      yes      R       -m 192 -p 1 -j 8 -o random
 "
 CONFIGS_SHORT="
