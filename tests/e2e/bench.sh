@@ -31,6 +31,9 @@
 #   TPUT_MEM/TPUT_HOG, LAT_MEM/LAT_HOG   the node and hog of each section
 #                                (srv uses LAT_*)
 #   SRV_THREADS=16               nbdkit threads per connection in srv
+#   BENCH_CANDIDATE=<bzImage>    adds the cand_* rows: a candidate kernel
+#                                beside ours and stock in the same run, to
+#                                measure a change to the series
 OUT=$(realpath "${1:-${OUT:-out}}")
 export OUT
 . "$(dirname "$0")/../lib.sh"
@@ -73,6 +76,9 @@ srv        ours_s1    patched  nbdkit      1      50     3
 srv        ours_s4    patched  nbdkit      4      50     3
 srv        ours_s8    patched  nbdkit      8      50     3
 srv        ours_s16   patched  nbdkit      16     50     3
+tput       cand_c1    candidate nbd-server 1      0      3
+tput       cand_c4    candidate nbd-server 4      0      3
+lat        cand_d5    candidate nbdkit     1      5      3
 "
 RUN_TIMEOUT=${RUN_TIMEOUT:-1800}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,7 +88,7 @@ csv=$T/results.csv
 bootcsv=$T/boot.csv
 echo "section,config,round,kernel,swap,conns,delay_ms,page_cluster,mem_mb,hog,seconds,mib_per_s,fill_mib_s,verify_mib_s,load_start,load_end" >"$csv"
 echo "initramfs,boot,run_init_s,root_mounted_s,real_init_s" >"$bootcsv"
-for k in "$PATCHED" "$STOCK" "$INITRD" "$TESTROOT_IMG"; do [ -f "$k" ] || fail "$k missing (make kernel stock-kernel initramfs testroot)"; done
+for k in "$PATCHED" "$STOCK" "$INITRD" "$TESTROOT_IMG" ${BENCH_CANDIDATE:+"$BENCH_CANDIDATE"}; do [ -f "$k" ] || fail "$k missing (make kernel stock-kernel initramfs testroot)"; done
 
 # The namespace's network: loopback for the user-network guests (QEMU
 # connects to 127.0.0.1 for them) and tap0 for the swap runs.
@@ -137,6 +143,7 @@ swap_run() { # section config round kernel swap conns delay page-cluster
 	local section=$1 name=$2 round=$3 kernel=$4 swap=$5 conns=$6 delay=$7 pc=$8
 	local mem=$TPUT_MEM hog=$TPUT_HOG kfile=$PATCHED img=$T/swap.img run=$2_r$3 append load0 res secs mibs rates
 	[ "$kernel" = stock ] && kfile=$STOCK
+	[ "$kernel" = candidate ] && kfile=$BENCH_CANDIDATE
 	[ "$section" = tput ] || [ "$section" = knob ] || mem=$LAT_MEM hog=$LAT_HOG
 	# srv: a server that serves SRV_THREADS requests at a time per
 	# connection, so connections are what lets more requests fly.
@@ -215,6 +222,7 @@ for round in $(seq "${BENCH_ROUNDS:-2}"); do
 	while read -r section name kernel swap conns delay pc; do
 		[ -n "$section" ] || continue
 		case " ${BENCH_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
+		[ "$kernel" != candidate ] || [ -n "${BENCH_CANDIDATE:-}" ] || continue
 		swap_run "$section" "$name" "$round" "$kernel" "$swap" "$conns" "$delay" "$pc"
 	done <<<"$RUNS"
 done
