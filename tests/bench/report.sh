@@ -43,15 +43,15 @@ if [ -s "$dir/tput.means" ]; then
 	echo "swap throughput: $node (QEMU TCG, $(nproc) host cores)"
 	echo "MiB/s: the hog's own figure, bytes written plus verified per second; fill is bound"
 	echo "by swap-out, verify (its final check) by swap-in. /stock: against the stock kernel"
-	echo "with the same connections; /local: against local virtio-blk swap."
+	echo "with the same connections and page-cluster; /local: against local virtio-blk swap."
 	awk -F, '
-	{ row[NR] = $0; if ($3 == "stock" && $7 == 3) st[$5] = $10; if ($4 == "local") loc = $10 }
+	{ row[NR] = $0; if ($3 == "stock") st[$5, $7] = $10; if ($4 == "local") loc = $10 }
 	END {
 		printf "%-10s %-8s %-10s %5s %3s %4s %8s %6s %11s %6s %6s %6s %6s %5s\n", "config", "kernel", "swap", "conns",
 		       "pc", "runs", "seconds", "MiB/s", "spread", "fill", "verify", "/stock", "/local", "load"
 		for (i = 1; i <= NR; i++) {
 			split(row[i], f, ",")
-			rs = (f[3] != "stock" && f[5] in st && st[f[5]]) ? sprintf("%.2f", f[10] / st[f[5]]) : "-"
+			rs = (f[3] != "stock" && (f[5], f[7]) in st && st[f[5], f[7]]) ? sprintf("%.2f", f[10] / st[f[5], f[7]]) : "-"
 			rl = (f[4] != "local" && loc) ? sprintf("%.2f", f[10] / loc) : "-"
 			printf "%-10s %-8s %-10s %5s %3s %4s %8s %6s %11s %6s %6s %6s %6s %5s\n", f[2], f[3], f[4], f[5], f[7], f[8],
 			       f[9], f[10], f[13], f[11], f[12], rs, rl, f[14]

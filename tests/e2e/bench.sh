@@ -54,7 +54,8 @@ LAT_HOG=${LAT_HOG:--m 128 -p 1 -j 16 -o seq}
 # 1.5 MiB/s against 5.1 with one).
 SMP=${BENCH_SMP:-1}
 # pc: vm.page-cluster in the node (3, the kernel's default, is what the
-# netswap init leaves; the knob row shows 0, one page per fault).
+# netswap init leaves; the knob rows show 0, one page per fault, and 4 and
+# 5, 16 and 32 pages of swap readahead, on both kernels).
 # section  name       kernel   swap        conns  delay  pc
 RUNS="
 tput       local      patched  local       -      0      3
@@ -64,6 +65,10 @@ tput       ours_c1    patched  nbd-server  1      0      3
 tput       ours_c2    patched  nbd-server  2      0      3
 tput       ours_c4    patched  nbd-server  4      0      3
 knob       ours_pc0   patched  nbd-server  1      0      0
+knob       stock_pc4  stock    nbd-server  1      0      4
+knob       ours_pc4   patched  nbd-server  1      0      4
+knob       stock_pc5  stock    nbd-server  1      0      5
+knob       ours_pc5   patched  nbd-server  1      0      5
 lat        stock_d0   stock    nbdkit      1      0      3
 lat        ours_d0    patched  nbdkit      1      0      3
 lat        stock_d5   stock    nbdkit      1      5      3
