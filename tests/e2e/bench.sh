@@ -93,7 +93,9 @@ csv=$T/results.csv
 bootcsv=$T/boot.csv
 echo "section,config,round,kernel,swap,conns,delay_ms,page_cluster,mem_mb,hog,seconds,mib_per_s,fill_mib_s,verify_mib_s,load_start,load_end" >"$csv"
 echo "initramfs,boot,run_init_s,root_mounted_s,real_init_s" >"$bootcsv"
-for k in "$PATCHED" "$STOCK" "$INITRD" "$TESTROOT_IMG" ${BENCH_CANDIDATE:+"$BENCH_CANDIDATE"}; do [ -f "$k" ] || fail "$k missing (make kernel stock-kernel initramfs testroot)"; done
+for k in "$PATCHED" "$STOCK" "$INITRD" "$TESTROOT_IMG"; do [ -f "$k" ] || fail "$k missing (make kernel stock-kernel initramfs testroot)"; done
+[ -z "${BENCH_CANDIDATE:-}" ] || [ -f "$BENCH_CANDIDATE" ] ||
+	fail "BENCH_CANDIDATE=$BENCH_CANDIDATE: no such file (expected a candidate kernel's bzImage)"
 
 # The namespace's network: loopback for the user-network guests (QEMU
 # connects to 127.0.0.1 for them) and tap0 for the swap runs.
