@@ -32,7 +32,7 @@ help:
 	@echo "make run        build, serve NBD swap and root on loopback, boot a demo node in QEMU"
 	@echo "make shell      the same, ending in the node's shell"
 	@echo "make check      host unit tests, fuzz smoke, QEMU end-to-end tests"
-	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] | netboot SERVER= NBD_PORT="
+	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] [FIRMWARE=\"bnx2x ice\"] | netboot SERVER= NBD_PORT="
 	@echo "make netboot SWAP_SERVERS=\"A B\" SWAP_LAYOUT=spread|stripe|mirror   swap on several servers (README)"
 	@echo "make rootfs     a Debian 12 node root with systemd and netswap's integration: $(OUT)/rootfs.ext4"
 	@echo "make run ROOT=$(OUT)/rootfs.ext4   boot that root instead of the busybox demo"
@@ -80,8 +80,11 @@ $(OUT)/mkcpio: initramfs/mkcpio.c
 	@mkdir -p $(OUT)
 	cc $(WARN) -O2 -o $@ $<
 
-$(OUT)/initramfs.img: $(OUT)/init $(OUT)/mkcpio initramfs/list initramfs/build.sh FORCE
-	@bash initramfs/build.sh $(OUT) $(RESCUE)
+# FIRMWARE="bnx2x ice": the non-free firmware those drivers request, from
+# Debian's archive (FIRMWARE_DIR=<dir>: from there); names in initramfs/firmware.list
+$(OUT)/initramfs.img: $(OUT)/init $(OUT)/mkcpio initramfs/list initramfs/build.sh \
+		initramfs/firmware.sh initramfs/firmware.list FORCE
+	@FIRMWARE="$(FIRMWARE)" FIRMWARE_DIR="$(FIRMWARE_DIR)" bash initramfs/build.sh $(OUT) $(RESCUE)
 
 initramfs: $(OUT)/initramfs.img
 

@@ -3,8 +3,11 @@
 # a reproducible newc cpio (mkcpio: fixed mtimes, owners and order),
 # compressed with zstd or xz, whichever is smaller for this content.
 # RESCUE=1 adds busybox as /bin/sh for netswap.onfail=shell.
+# FIRMWARE="bnx2x ice" adds the firmware those built-in drivers request,
+# from Debian or from FIRMWARE_DIR=<dir> (initramfs/firmware.sh).
 set -euo pipefail
 out=$1 rescue=${2:-0}
+firmware=${FIRMWARE:-} firmware_dir=${FIRMWARE_DIR:-}
 here=$(dirname "$0")
 list=$out/initramfs.list
 
@@ -15,6 +18,13 @@ dir /bin 0755 0 0
 file /bin/busybox /bin/busybox 0755 0 0
 slink /bin/sh busybox 0777 0 0
 EOT
+fi
+if [ -n "${firmware// /}" ]; then
+	# shellcheck disable=SC2086 # a list of names
+	bash "$here/firmware.sh" "$out" $firmware >>"$list"
+elif [ -n "$firmware_dir" ]; then
+	echo "initramfs: error: FIRMWARE_DIR=$firmware_dir needs FIRMWARE=<names> (see initramfs/firmware.list)" >&2
+	exit 1
 fi
 "$out/mkcpio" "$list" >"$out/initramfs.cpio"
 # The kernel allocates the compressor's whole window while it unpacks the
