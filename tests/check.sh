@@ -33,6 +33,7 @@ step netswap-check bash tests/unit/netswap_check.sh
 step netboot-root-mode bash tests/unit/netboot_root_mode.sh
 step netboot-swap-servers bash tests/unit/netboot_swap_servers.sh
 step initramfs-reproducible bash tests/initramfs_repro.sh
+step initramfs-firmware bash tests/unit/initramfs_firmware.sh
 step fuzz make -s fuzz-check
 for t in ${E2E_TESTS:-tests/e2e/*.sh}; do
 	case $(basename "$t") in bench.sh | torture.sh | faults.sh | systemd_root.sh) continue ;; esac # own make targets
