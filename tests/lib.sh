@@ -4,6 +4,7 @@
 #
 #   nbd_server NAME=FILE[:ro] ...   real nbd-server on 127.0.0.1:$NBD_PORT
 #   qemu_boot NAME "APPEND" [extra qemu args]  boots $KERNEL + $INITRD
+#   image_copy_with IMAGE COPY <<debugfs commands  a root image with files added
 #   wait_console NAME REGEX SECONDS
 #   netns_bridge NS ADDR/LEN TAP...  a namespace with a bridge and tap ports
 #   bridge_port NS OTHER IFNAME      another namespace on that bridge
@@ -192,6 +193,15 @@ two_swap_servers() {
 
 # sparse_file PATH SIZE
 sparse_file() { truncate -s "$2" "$1"; }
+
+# image_copy_with IMAGE COPY: COPY, a copy of the ext4 IMAGE with what the
+# debugfs -w commands on stdin write into it (write HOST PATH, symlink ...):
+# a test's own root with its checks in it, without a mount on the host.
+image_copy_with() {
+	cp --sparse=always "$1" "$2"
+	debugfs -w "$2" -f - >"$T/debugfs.log" 2>&1 || fail "debugfs: $(cat "$T/debugfs.log")"
+	! grep -qi 'error\|not found\|No such' "$T/debugfs.log" || fail "debugfs: $(cat "$T/debugfs.log")"
+}
 
 # QEMU with TCG unless KVM really works (NETSWAP_KVM=1 asks to try it).
 qemu_accel() {

@@ -28,14 +28,12 @@ ROOTFS_IMG=${ROOTFS_IMG:-$OUT/rootfs.ext4}
 
 # The test's own copy of the image, with the hog and the checks in it
 # (debugfs: no mount on the host). The node never writes to it (rootovl).
-cp --sparse=always "$ROOTFS_IMG" "$T/root.ext4"
-debugfs -w "$T/root.ext4" -f - >"$T/debugfs.log" 2>&1 <<DEBUGFS || fail "debugfs: $(cat "$T/debugfs.log")"
+image_copy_with "$ROOTFS_IMG" "$T/root.ext4" <<DEBUGFS
 write $OUT/hog /usr/local/bin/hog
 write $here/root/systemd/netswap-e2e /usr/local/sbin/netswap-e2e
 write $here/root/systemd/netswap-e2e.service /etc/systemd/system/netswap-e2e.service
 symlink /etc/systemd/system/multi-user.target.wants/netswap-e2e.service /etc/systemd/system/netswap-e2e.service
 DEBUGFS
-grep -qi 'error\|not found\|No such' "$T/debugfs.log" && fail "debugfs: $(cat "$T/debugfs.log")"
 
 mem=${QEMU_MEM:-192}
 sparse_file "$T/swap.img" 1G
