@@ -14,6 +14,9 @@
 #   ROOTFS_MIRROR  the Debian mirror (default http://deb.debian.org/debian)
 #   ROOTFS_SUITE   default bookworm
 #   ROOTFS_PACKAGES  more packages, comma separated
+#   ROOTFS_SLURM=1   OUT/rootfs-slurm.ext4 instead: the same root made a
+#       one-node Slurm cluster (rootfs/slurm/: slurmctld, slurmd, munge and
+#       D-Bus, with the README's cgroup.conf), for tests/e2e/slurm_node.sh
 set -euo pipefail
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +24,13 @@ mirror=${ROOTFS_MIRROR:-http://deb.debian.org/debian}
 suite=${ROOTFS_SUITE:-bookworm}
 packages="systemd,systemd-sysv,udev,iproute2,procps${ROOTFS_PACKAGES:+,$ROOTFS_PACKAGES}"
 img=$out/rootfs.ext4
+slurm_files=()
+if [ "${ROOTFS_SLURM:-0}" = 1 ]; then
+	# slurmd 22.05's cgroup/v2 asks systemd over D-Bus for its scope
+	packages+=",dbus,munge,slurmd,slurmctld,slurm-client"
+	img=$out/rootfs-slurm.ext4
+	slurm_files=("$here"/slurm/*)
+fi
 
 # Two levels: the Debian tree as mmdebstrap made it (base.tar, keyed by what
 # it was asked for), and the image with our integration (keyed by that and
@@ -31,7 +41,7 @@ base_hash=$( {
 } | sha256sum | cut -c1-16)
 hash=$( {
 	echo "$base_hash"
-	cat "$here"/*.sh "$here"/netswap-* "$here"/networkd.conf "$here"/../init/netswap-keeper.service
+	cat "$here"/*.sh "$here"/netswap-* "$here"/networkd.conf "$here"/../init/netswap-keeper.service "${slurm_files[@]}"
 } | sha256sum | cut -c1-16)
 root_cache=${NETSWAP_CACHE:-$HOME/.cache/netswap}/rootfs
 cache=$root_cache/$hash
@@ -74,6 +84,7 @@ echo "netswap-node" >"$dir/etc/hostname"
 # bring your own root, for anything else)
 sed -i 's/^root:[^:]*:/root::/' "$dir/etc/shadow"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tnetswap-node\n' >"$dir/etc/hosts"
+[ ${#slurm_files[@]} = 0 ] || bash "$here/slurm/install.sh" "$dir"
 bash "$here/mkimage.sh" "$dir" "$cache/rootfs.ext4.new"
 mv "$cache/rootfs.ext4.new" "$cache/rootfs.ext4"
 rm -rf "$dir"
