@@ -23,7 +23,7 @@ HOST_CFLAGS := $(WARN) -g -O1 -D_FORTIFY_SOURCE=2 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinit
 
 .PHONY: all help deps kernel stock-kernel lockdep-kernel kernel-series init initramfs netboot testroot rootfs run shell \
-	systemd-root \
+	systemd-root slurm-rootfs slurm-node \
 	check unit fuzz fuzz-check torture bench faults serverbench mirrorbench zswapbench serve clean
 all: kernel initramfs netboot
 
@@ -35,8 +35,9 @@ help:
 	@echo "make kernel | stock-kernel | lockdep-kernel | kernel-series | initramfs [RESCUE=1] [FIRMWARE=\"bnx2x ice\"] | netboot SERVER= NBD_PORT="
 	@echo "make netboot SWAP_SERVERS=\"A B\" SWAP_LAYOUT=spread|stripe|mirror   swap on several servers (README)"
 	@echo "make rootfs     a Debian 12 node root with systemd and netswap's integration: $(OUT)/rootfs.ext4"
+	@echo "make slurm-rootfs   the same with a one-node Slurm cluster: $(OUT)/rootfs-slurm.ext4"
 	@echo "make run ROOT=$(OUT)/rootfs.ext4   boot that root instead of the busybox demo"
-	@echo "make fuzz | torture | bench | faults | serverbench | mirrorbench | zswapbench | systemd-root"
+	@echo "make fuzz | torture | bench | faults | serverbench | mirrorbench | zswapbench | systemd-root | slurm-node"
 
 deps:
 	@bash tools/deps.sh all
@@ -107,6 +108,11 @@ rootfs:
 	@bash tools/deps.sh rootfs
 	@bash rootfs/build.sh $(OUT)
 
+# the same root made a one-node Slurm cluster (rootfs/slurm/)
+slurm-rootfs:
+	@bash tools/deps.sh rootfs
+	@ROOTFS_SLURM=1 bash rootfs/build.sh $(OUT)
+
 # ROOT=<image>: boot that root (e.g. out/rootfs.ext4) instead of the busybox
 # demo, writable through a tmpfs overlay (ROOT_MODE=ro: read-only)
 run: deps kernel initramfs testroot
@@ -167,6 +173,11 @@ faults: deps kernel stock-kernel initramfs testroot
 # rootovl (ROOT_MODE=ro: read-only); several minutes
 systemd-root: deps kernel initramfs rootfs $(OUT)/hog
 	@bash tests/e2e/systemd_root.sh $(OUT)
+
+# Slurm's ConstrainRAMSpace/ConstrainSwapSpace (the README's cgroup.conf)
+# on the Slurm root of `make slurm-rootfs` booted over NBD; ten minutes and more
+slurm-node: deps kernel initramfs slurm-rootfs $(OUT)/hog
+	@bash tests/e2e/slurm_node.sh $(OUT)
 
 # many simulated nodes (fio's nbd engine) against one NBD server; no QEMU
 # one swap server, two striped, two mirrored: the same hog side by side

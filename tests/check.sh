@@ -36,7 +36,7 @@ step initramfs-reproducible bash tests/initramfs_repro.sh
 step initramfs-firmware bash tests/unit/initramfs_firmware.sh
 step fuzz make -s fuzz-check
 for t in ${E2E_TESTS:-tests/e2e/*.sh}; do
-	case $(basename "$t") in bench.sh | torture.sh | faults.sh | systemd_root.sh) continue ;; esac # own make targets
+	case $(basename "$t") in bench.sh | torture.sh | faults.sh | systemd_root.sh | slurm_node.sh) continue ;; esac # own make targets
 	step "e2e $(basename "$t" .sh)" bash "$t"
 done
 [ -f tests/e2e/torture.sh ] && step "e2e torture (short)" bash tests/e2e/torture.sh "$OUT" short
