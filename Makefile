@@ -175,7 +175,7 @@ systemd-root: deps kernel initramfs rootfs $(OUT)/hog
 	@bash tests/e2e/systemd_root.sh $(OUT)
 
 # Slurm's ConstrainRAMSpace/ConstrainSwapSpace (the README's cgroup.conf)
-# on the Slurm root of `make slurm-rootfs` booted over NBD; ten minutes and more
+# on the Slurm root of `make slurm-rootfs` booted over NBD; six minutes and more
 slurm-node: deps kernel initramfs slurm-rootfs $(OUT)/hog
 	@bash tests/e2e/slurm_node.sh $(OUT)
 

@@ -15,7 +15,7 @@
 # then 48 MiB), not the swap alone. No job's swap (memory.swap.peak, and
 # memory.swap.current sampled every 0.5 s) may pass its memory.swap.max;
 # the node powers off cleanly. QEMU_MEM sets the node's RAM (320 MiB).
-# About five minutes on TCG, more on a loaded host: not in `make check`.
+# Six to seven minutes on TCG at host load 10: not in `make check`.
 set -u
 export OUT=${1:-${OUT:-out}}
 . "$(dirname "$0")/../lib.sh"
