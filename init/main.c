@@ -49,6 +49,10 @@ static const struct early_mount early_mounts[] = {
 	{ "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
 	{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755" },
 	{ "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755" },
+	/* ramfs, not tmpfs: tmpfs pages can be swapped out, and the keeper
+	 * reads net-<if>.conf here to find a moved server while swap is
+	 * dead; a page of it in that swap would hang the keeper for good */
+	{ "netswap", NETSWAP_RUN_DIR, "ramfs", MS_NOSUID | MS_NODEV, "mode=0755" },
 };
 
 struct boot {

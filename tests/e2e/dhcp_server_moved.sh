@@ -9,7 +9,9 @@
 # looks a 'dhcp' server up there before each attempt, reconnects both
 # devices to it. Asserts: the keeper's "server 'dhcp' is now 10.0.2.3" and
 # "connection back ... 10.0.2.3" for swap and root, dnsmasq's renewal,
-# every page verified. In a network namespace of its own (tap0, 10.0.2.2).
+# every page verified; /run/netswap, where the keeper reads net-eth0.conf
+# while swap is dead, is a ramfs (never swapped out). In a network
+# namespace of its own (tap0, 10.0.2.2).
 . "$(dirname "$0")/../lib.sh"
 netns_enter netswap-moved
 tap_net_up
@@ -32,13 +34,17 @@ nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
 # In the guest: a hog across the move; then, once both devices are back
 # (the pattern must not match itself: dmesg holds the command line), one
 # more on the moved server. No double quotes: the test is one parameter.
-guest='hog -m 160 -p 1 -j 2; i=0; while [ $(dmesg | grep -c "connection back afte[r]") -lt 2 ] && [ $i -lt 180 ]; do sleep 1; i=$((i+1)); done; hog -m 128 -p 1 -q'
+guest='grep " /run/netswap " /proc/mounts | sed "s/^/RUNDIR: /"; hog -m 160 -p 1 -j 2; i=0; while [ $(dmesg | grep -c "connection back afte[r]") -lt 2 ] && [ $i -lt 180 ]; do sleep 1; i=$((i+1)); done; hog -m 128 -p 1 -q'
 guest=${guest//\"/\'}
 # Pages wait for the move for up to a minute: the hung-task report at 120 s.
 QEMU_MEM=64 QEMU_NETDEV=$TAP_NETDEV QEMU_NIC_OPTS=",mac=$mac" qemu_boot node \
 	"sysctl.kernel.hung_task_timeout_secs=120 ip=dhcp netswap=nbd:dhcp:$NBD_PORT/swap root=nbd:dhcp:$NBD_PORT/root nstest=\"$guest\""
 wait_console node "hog: worker 0 .*swap used [0-9]{2,}|$SWAP_BAD_RE" 300 || fail "the hog did not start swapping"
 console_has node "netswap: /dev/nbd0: swap on" || fail "no swap from the 'dhcp' server $old"
+# The keeper reads net-eth0.conf there while swap is dead: a tmpfs page of
+# it swapped out to that swap hung the keeper in one CI run of this test.
+console_has node "RUNDIR: netswap /run/netswap ramfs" ||
+	fail "/run/netswap is not a ramfs: $(console_line node 'RUNDIR: ')"
 
 log "moving the NBD server from $old to $new"
 nbd_server_down
