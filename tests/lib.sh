@@ -255,6 +255,16 @@ console_text() { tr -d '\r' 2>/dev/null <"$T/$1.console"; }
 console_has() { console_text "$1" | grep -qE "$2"; }
 console_line() { console_text "$1" | grep -E "$2" | head -n1; }
 
+# The end checks of a node booted into the systemd root (rootfs/e2e): no
+# line of SWAP_BAD_RE on its console, and systemd reached "running".
+systemd_node_ok() {
+	local bad
+	bad=$(console_text node | grep -E "$SWAP_BAD_RE" | head -n 5)
+	[ -z "$bad" ] || fail "the node reported: $bad"
+	console_has node "E2E: state=running" ||
+		fail "systemd is not running: $(console_line node 'E2E: state=') $(console_text node | grep 'E2E: failed unit' | tr '\n' ' ')"
+}
+
 # qemu_monitor NAME COMMAND: runs one human-monitor command in guest NAME
 # (the netdev of qemu_boot is n0: "set_link n0 off"); prints its answer.
 qemu_monitor() {
