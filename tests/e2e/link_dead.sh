@@ -13,7 +13,7 @@ mem=64 outage=${OUTAGE:-60}
 HOG_ARGS=${HOG_ARGS:--m $((mem * 3)) -p 1 -j 2 -o random}
 sparse_file "$T/swap.img" 512M
 nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
-QEMU_MEM=$mem qemu_boot node "sysctl.kernel.hung_task_timeout_secs=120 netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"hog $HOG_ARGS\""
+QEMU_MEM=$mem qemu_boot node "sysctl.kernel.hung_task_timeout_secs=120 netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"${HANG_DUMP_SH}hog $HOG_ARGS\""
 wait_console node "hog: worker 0 .*swap used [0-9]{2,}" 400 || fail "the hog did not start swapping"
 
 # seconds since $1 (a $SECONDS value) at which REGEX first shows up, or "never"
@@ -41,6 +41,11 @@ up=$SECONDS
 log "link back after $((up - cut)) s; swap $swap_dev dead after ${t_swap} s, root $root_dev after ${t_root} s"
 t_back=$(seen_after $up "keeper: $swap_dev connection.* back after" 120)
 wait_console node "TESTROOT: done|blocked for more than" 1500 || fail "the node did not finish after the link came back"
+if console_has node "blocked for more than"; then
+	# the blocked tasks' stacks (lib.sh's hang_dump), and what the keeper did
+	wait_console node "Show Blocked State" 30 && sleep 10
+	console_text node | grep -E "keeper: .*(lost|back after)|timed out|cannot connect" | sed 's/^/  /'
+fi
 console_has node "$SWAP_BAD_RE" && fail "after the outage: $(console_line node "$SWAP_BAD_RE")"
 [ "$t_swap" != never ] && [ "$t_swap" -lt 45 ] || fail "the swap device's dead socket was not noticed within 45 s (after: $t_swap)"
 [ "$t_root" != never ] && [ "$t_root" -lt 45 ] || fail "the root device's dead socket was not noticed within 45 s (after: $t_root)"
