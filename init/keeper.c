@@ -2,9 +2,14 @@
  * nbd.c runs it with real sockets and netlink, tests/unit/test_keeper.c
  * with a fake clock.
  *
- * The kernel tells us a connection died (NBD_CMD_LINK_DEAD: a FIN, a
- * TCP timeout, or a request that timed out); the I/O meanwhile waits in
- * the kernel for dead_conn_timeout. Each device keeps its own count of
+ * A connection died (a FIN, a TCP timeout, or a request that timed out)
+ * when our copy of its socket hangs up, or when the kernel says so
+ * (NBD_CMD_LINK_DEAD); the I/O meanwhile waits in the kernel for
+ * dead_conn_timeout. The copy is what we trust: the kernel sends its
+ * notice from a worker that must allocate memory, and a node whose memory
+ * is full and whose swap is the dead connection may have none to give.
+ * The notice still serves a keeper that adopted its devices and holds no
+ * copies of their sockets. Each device keeps its own count of
  * dead connections and its own backoff, and an attempt is one connect and
  * handshake, never a loop: a device whose server is down delays another
  * device's repair by one attempt at most. */
@@ -51,17 +56,56 @@ static void mark_down(struct keeper_dev *d, long now)
 	}
 }
 
+/* One more of d's connections is dead; how: who told us. */
+static void lost(struct keeper_dev *d, long now, const char *how)
+{
+	mark_down(d, now);
+	if (d->dead < d->dev.conns)
+		d->dead++;
+	warn("keeper: %s connection lost to %s:%u export '%s' (%d of %d dead, %s); reconnecting",
+	     d->dev.path, d->dev.host, d->dev.port, d->dev.export_name, d->dead, d->dev.conns, how);
+}
+
 void keeper_link_dead(struct keeper *k, int index, long now)
 {
 	struct keeper_dev *d = find_index(k, index);
 
 	if (!d)
 		return; /* not ours: a device someone else attached */
-	mark_down(d, now);
-	if (d->dead < d->dev.conns)
-		d->dead++;
-	warn("keeper: %s connection lost to %s:%u export '%s' (%d of %d dead); reconnecting",
-	     d->dev.path, d->dev.host, d->dev.port, d->dev.export_name, d->dead, d->dev.conns);
+	/* Every connection is held or already counted: the death this notice
+	 * reports shows (or showed) on our copy. */
+	if (d->nsocks + d->seen >= d->dev.conns) {
+		debug("keeper: %s: the kernel's notice of a lost connection, already seen", d->dev.path);
+		return;
+	}
+	lost(d, now, "the kernel's notice");
+}
+
+int keeper_hold(struct keeper *k, int slot, int fd)
+{
+	struct keeper_dev *d = &k->devs[slot];
+
+	if (d->nsocks >= d->dev.conns)
+		return -1;
+	d->socks[d->nsocks++] = fd;
+	return 0;
+}
+
+void keeper_socket_gone(struct keeper *k, int fd, long now)
+{
+	for (int i = 0; i < k->n; i++) {
+		struct keeper_dev *d = &k->devs[i];
+
+		for (int c = 0; c < d->nsocks; c++) {
+			if (d->socks[c] != fd)
+				continue;
+			d->socks[c] = d->socks[--d->nsocks];
+			k->ops.close(k->ops.ctx, fd);
+			d->seen++;
+			lost(d, now, "seen on its socket");
+			return;
+		}
+	}
 }
 
 void keeper_probe_all(struct keeper *k, long now)
@@ -107,6 +151,8 @@ static void back_off(struct keeper_dev *d, long now)
 static void replaced(struct keeper_dev *d, long now)
 {
 	d->dead--;
+	if (d->seen > 0)
+		d->seen--;
 	d->reconnects++;
 	d->up_ms = now;
 	info("keeper: %s connection back after %ld ms (%d tries, %s:%u)%s", d->dev.path,
@@ -143,9 +189,17 @@ static void attempt(struct keeper *k, struct keeper_dev *d, long now)
 		return;
 	}
 	rc = o->reconfigure(o->ctx, &d->dev, fd);
-	o->close(o->ctx, fd); /* the kernel holds its own reference */
 	if (rc == 0) {
 		replaced(d, now);
+		/* kept to be watched; the kernel holds its own reference */
+		if (keeper_hold(k, (int)(d - k->devs), fd) == 0)
+			fd = -1;
+	} else if (rc == -ENOSPC && d->seen > 0) {
+		/* Our copy hung up before the kernel's receive thread saw the
+		 * error: it will mark the connection dead. Try again soon. */
+		debug("keeper: %s: the kernel has not yet marked the lost connection dead", d->dev.path);
+		d->dead = d->seen;
+		back_off(d, now);
 	} else if (rc == -ENOSPC) {
 		/* Nothing dead: an adopted device whose connections all live,
 		 * or a notice the kernel had already acted on. */
@@ -160,6 +214,8 @@ static void attempt(struct keeper *k, struct keeper_dev *d, long now)
 		refuse(d, why);
 		back_off(d, now);
 	}
+	if (fd >= 0)
+		o->close(o->ctx, fd);
 	if (d->dead == 0)
 		d->probing = false;
 }

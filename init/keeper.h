@@ -37,6 +37,13 @@ struct keeper_dev {
 	unsigned long reconnects; /* connections replaced (for the metrics) */
 	long up_ms;        /* when the last one was replaced */
 	char refused[200]; /* the last refusal logged, so each is logged once */
+	/* Our copies of the kernel's live sockets. A connection's death shows
+	 * on them (the kernel shuts the socket down, or TCP ends it) without
+	 * the kernel's notice, which needs memory and a worker thread that a
+	 * node swapping to the dead connection may not have. */
+	int socks[MAX_CONNS];
+	int nsocks;
+	int seen;          /* of the dead, those seen on our copies */
 };
 
 struct keeper {
@@ -48,8 +55,18 @@ struct keeper {
 /* Adds an attached device. Returns its slot, or -1 when full. */
 int keeper_add(struct keeper *k, const struct nbd_device *dev);
 
-/* The kernel said /dev/nbd<index> lost a connection (NBD_CMD_LINK_DEAD). */
+/* The kernel said /dev/nbd<index> lost a connection (NBD_CMD_LINK_DEAD).
+ * Ignored for a device whose every connection the keeper watches itself. */
 void keeper_link_dead(struct keeper *k, int index, long now);
+
+/* fd is our copy of one of the kernel's live sockets of slot's device:
+ * watch it (nbd.c polls keeper_dev.socks). -1 if the device has as many
+ * as it has connections (the fd is the caller's to close). */
+int keeper_hold(struct keeper *k, int slot, int fd);
+
+/* Our copy fd hung up or failed (POLLHUP, POLLERR, POLLRDHUP): that
+ * connection is dead. The copy is closed. */
+void keeper_socket_gone(struct keeper *k, int fd, long now);
 
 /* Every connection may be dead (a keeper adopting devices, or lost
  * events): probe each device until the kernel says none is dead. */

@@ -190,8 +190,8 @@ static int nbd_count(const struct boot *b)
 	return b->cfg.nswaps + (b->nbd[MAX_SWAPS].index >= 0);
 }
 
-/* Once, right before the pivot: the keeper outlives the initramfs. Our
- * copies of the sockets go; the kernel holds its own. */
+/* Once, right before the pivot: the keeper outlives the initramfs. It
+ * took copies of the sockets, to watch them; ours go. */
 static void start_keeper(struct boot *b)
 {
 	struct nbd_device live[MAX_NBD_DEVICES];

@@ -626,6 +626,20 @@ static void write_metrics(const struct keeper *k, int rundir, int sysblock, long
 		renameat(rundir, METRICS_FILE ".new", rundir, METRICS_FILE);
 }
 
+/* The kernel's notices (ev), then our copies of the kernel's sockets. Only
+ * the end of a connection wakes us (POLLRDHUP; POLLHUP and POLLERR always
+ * do): the data on them is the kernel's to read. */
+static int watch_list(const struct keeper *k, int ev, struct pollfd *p)
+{
+	int n = 0;
+
+	p[n++] = (struct pollfd){ .fd = ev, .events = POLLIN };
+	for (int i = 0; i < k->n; i++)
+		for (int c = 0; c < k->devs[i].nsocks; c++)
+			p[n++] = (struct pollfd){ .fd = k->devs[i].socks[c], .events = POLLRDHUP };
+	return n;
+}
+
 static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 {
 	long metrics_at = -METRICS_INTERVAL_MS;
@@ -643,20 +657,24 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 	if (adopt)
 		keeper_probe_all(k, now_ms());
 	for (;;) {
-		struct pollfd p = { .fd = ev, .events = POLLIN };
+		struct pollfd p[1 + MAX_NBD_DEVICES * MAX_CONNS];
+		int n = watch_list(k, ev, p);
 		long now, wait = keeper_wait_ms(k, now_ms());
 
 		if (wait < 0 || wait > METRICS_INTERVAL_MS)
 			wait = METRICS_INTERVAL_MS;
-		if (poll(&p, 1, (int)wait) > 0) {
+		if (poll(p, (nfds_t)n, (int)wait) > 0) {
 			/* An overflowed socket (ENOBUFS) lost notices; a socket that
 			 * is gone (POLLNVAL) would spin: either way, start over. */
-			if (p.revents & POLLNVAL)
+			if (p[0].revents & POLLNVAL)
 				ev = open_link_events(ctx.nl, &ctx.family);
-			if ((p.revents & POLLNVAL) || read_link_events(ev, k) == -ENOBUFS) {
+			if ((p[0].revents & POLLNVAL) || read_link_events(ev, k) == -ENOBUFS) {
 				warn("keeper: missed some nbd events; checking every device");
 				keeper_probe_all(k, now_ms());
 			}
+			for (int i = 1; i < n; i++)
+				if (p[i].revents)
+					keeper_socket_gone(k, p[i].fd, now_ms());
 		}
 		now = now_ms();
 		keeper_retry_due(k, now);
@@ -730,8 +748,47 @@ static int write_state(const struct nbd_device *devs, int n)
 }
 
 /* The keeper started by the init tells it on this fd that it holds its
- * directory and lock: only then may the init move /run away (the pivot). */
+ * directory and lock: only then may the init move /run away (the pivot).
+ * The init's copies of the devices' sockets follow it, in keeper.state's
+ * order, for the keeper to watch. */
 #define KEEPER_READY_FD 3
+#define KEEPER_FIRST_SOCK_FD (KEEPER_READY_FD + 1)
+
+/* In the forked child, before exec: ready and the sockets onto the fds
+ * above, through copies out of the way so none overwrites another. The
+ * copies close at exec; dup2's targets do not. */
+static void pass_fds(const struct nbd_device *devs, int n, int ready)
+{
+	int high[1 + MAX_NBD_DEVICES * MAX_CONNS], m = 0;
+
+	high[m++] = fcntl(ready, F_DUPFD_CLOEXEC, 256);
+	for (int i = 0; i < n; i++)
+		for (int c = 0; c < devs[i].conns; c++)
+			high[m++] = fcntl(devs[i].fds[c], F_DUPFD_CLOEXEC, 256);
+	for (int j = 0; j < m; j++)
+		dup2(high[j], KEEPER_READY_FD + j);
+}
+
+/* The attached keeper: watch the sockets pass_fds left it. An fd that is
+ * not a socket (a keeper started by hand with --attached) is left alone. */
+static void hold_passed_sockets(struct keeper *k)
+{
+	int fd = KEEPER_FIRST_SOCK_FD;
+
+	for (int i = 0; i < k->n; i++)
+		for (int c = 0; c < k->devs[i].dev.conns; c++, fd++) {
+			struct stat st;
+
+			if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+				warn("keeper: fd %d is not a socket of %s; its losses are known from the kernel's notices only",
+				     fd, k->devs[i].dev.path);
+				continue;
+			}
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+			if (keeper_hold(k, i, fd) < 0)
+				close(fd);
+		}
+}
 
 int nbd_keeper_start(const struct nbd_device *devs, int n)
 {
@@ -750,10 +807,7 @@ int nbd_keeper_start(const struct nbd_device *devs, int n)
 		return -errno;
 	pid = fork();
 	if (pid == 0) {
-		if (ready[1] == KEEPER_READY_FD)
-			fcntl(KEEPER_READY_FD, F_SETFD, 0);
-		else
-			dup2(ready[1], KEEPER_READY_FD);
+		pass_fds(devs, n, ready[1]);
 		execv(KEEPER_BINARY, argv);
 		_exit(127);
 	}
@@ -846,6 +900,7 @@ int nbd_keeper_main(int argc, char **argv)
 	info("keeper: pid %d keeps %d NBD device(s)%s", (int)getpid(), k.n,
 	     attached ? "" : ", adopted: checking each connection");
 	if (attached) {
+		hold_passed_sockets(&k);
 		(void)!write(KEEPER_READY_FD, "R", 1);
 		close(KEEPER_READY_FD);
 	}

@@ -29,7 +29,7 @@ struct nbd_device {
 	int index;                   /* /dev/nbd<index> */
 	char path[24];
 	struct nbd_export exp;
-	int fds[MAX_CONNS];          /* our copies of the sockets, to watch them */
+	int fds[MAX_CONNS];          /* our copies of the sockets, passed to the keeper */
 };
 
 /* What a boot step wants of an export besides where it is. */

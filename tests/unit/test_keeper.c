@@ -1,7 +1,8 @@
 /* test_keeper.c - the keeper's state machine (init/keeper.c) driven through
  * its ops seam with a fake clock and fake servers: each device recovers on
  * its own, a reconnected export must be the same size and still writable,
- * a 'dhcp' server is looked up again, adopted devices are probed. */
+ * a 'dhcp' server is looked up again, adopted devices are probed, and a
+ * death that shows only on the socket the keeper holds is repaired. */
 #include <errno.h>
 #include <string.h>
 
@@ -100,10 +101,33 @@ static void setup(int n, int conns)
 	}
 }
 
+/* Sockets the keeper holds: the fakes it has not closed. */
+static int held(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < k.n; i++)
+		n += k.devs[i].nsocks;
+	return n;
+}
+
+/* The kernel marks one of the device's connections dead: it shuts the
+ * socket down, which our copy (if the keeper holds one) shows at once, and
+ * sends its notice, if it can (notice). */
+static void kernel_marks_dead(int index, long now, bool notice)
+{
+	struct keeper_dev *d = &k.devs[index];
+
+	srv[index].dead_in_kernel++;
+	if (d->nsocks > 0)
+		keeper_socket_gone(&k, d->socks[0], now);
+	if (notice)
+		keeper_link_dead(&k, index, now);
+}
+
 static void kernel_drops(int index, long now)
 {
-	srv[index].dead_in_kernel++;
-	keeper_link_dead(&k, index, now);
+	kernel_marks_dead(index, now, true);
 }
 
 /* The defect: the swap server (nbd0) is dead; the root's (nbd1) is fine.
@@ -129,7 +153,7 @@ static void dead_server_does_not_hold_up_another(void)
 	CHECK_EQ(k.devs[1].dead, 0);
 	CHECK_EQ(srv[1].reconfigures, 2);
 	CHECK_EQ(k.devs[0].dead, 1);
-	CHECK_EQ(open_fds, 0);
+	CHECK_EQ(open_fds, held());
 }
 
 /* Backoff doubles from 250 ms to 5 s; wait_ms tells the loop when. */
@@ -188,7 +212,7 @@ static void changed_export_is_refused(void)
 	kernel_drops(0, 0);
 	keeper_retry_due(&k, 0);
 	CHECK_EQ(srv[0].reconfigures, 0);
-	CHECK_EQ(open_fds, 0);
+	CHECK_EQ(open_fds, held());
 	CHECK(strstr(k.devs[0].refused, "is now 268435456 bytes, the kernel has 536870912") != NULL);
 	srv[0].size = SIZE;
 	srv[0].flags |= NBD_FLAG_READ_ONLY;
@@ -265,7 +289,72 @@ static void adoption_probes(void)
 	CHECK_EQ(srv[0].reconfigures, 1);  /* -ENOSPC at once */
 	CHECK_EQ(srv[1].reconfigures, 2);  /* one replaced, then -ENOSPC */
 	CHECK_EQ(srv[1].dead_in_kernel, 0);
-	CHECK_EQ(open_fds, 0);
+	CHECK_EQ(open_fds, held());
+}
+
+/* The kernel's notice never comes (its worker could not allocate, or no
+ * worker could start): the death shows on the socket the keeper holds,
+ * and the connection is replaced. So is the replacement, when it dies. */
+static void held_socket_needs_no_notice(void)
+{
+	setup(1, 1);
+	CHECK_EQ(keeper_hold(&k, 0, 42), 0);
+	open_fds = 1;
+	kernel_marks_dead(0, 0, false);
+	CHECK_EQ(k.devs[0].dead, 1);
+	CHECK_EQ(held(), 0); /* the dead copy is closed */
+	keeper_retry_due(&k, 0);
+	CHECK_EQ(srv[0].reconfigures, 1);
+	CHECK_EQ(k.devs[0].dead, 0);
+	CHECK_EQ(held(), 1);
+	kernel_marks_dead(0, 1000, false);
+	keeper_retry_due(&k, 1000);
+	CHECK_EQ(srv[0].reconfigures, 2);
+	CHECK_EQ(srv[0].dead_in_kernel, 0);
+	CHECK_EQ(open_fds, held());
+}
+
+/* TCP ends the connection (our copy hangs up) a moment before the kernel's
+ * receive thread marks it dead: the kernel takes nothing yet (-ENOSPC),
+ * and the keeper tries again rather than believing all is well. */
+static void hangup_before_the_kernel_knows(void)
+{
+	setup(1, 1);
+	CHECK_EQ(keeper_hold(&k, 0, 42), 0);
+	open_fds = 1;
+	keeper_socket_gone(&k, 42, 0);
+	keeper_retry_due(&k, 0);
+	CHECK_EQ(srv[0].reconfigures, 1);
+	CHECK_EQ(k.devs[0].dead, 1);
+	CHECK_EQ(keeper_wait_ms(&k, 0), KEEPER_RETRY_MIN_MS);
+	srv[0].dead_in_kernel = 1; /* now it has */
+	keeper_retry_due(&k, KEEPER_RETRY_MIN_MS);
+	CHECK_EQ(srv[0].reconfigures, 2);
+	CHECK_EQ(k.devs[0].dead, 0);
+	CHECK_EQ(open_fds, held());
+}
+
+/* A death seen on the socket and told by the kernel too is one death: no
+ * second connection is made, and a late notice after the repair is
+ * ignored. An unknown fd changes nothing. */
+static void notice_and_hangup_count_once(void)
+{
+	setup(1, 2);
+	CHECK_EQ(keeper_hold(&k, 0, 42), 0);
+	CHECK_EQ(keeper_hold(&k, 0, 43), 0);
+	CHECK_EQ(keeper_hold(&k, 0, 44), -1); /* conns=2 */
+	open_fds = 2;
+	kernel_drops(0, 0);
+	CHECK_EQ(k.devs[0].dead, 1);
+	keeper_retry_due(&k, 0);
+	keeper_retry_due(&k, 0);
+	CHECK_EQ(srv[0].connects, 1);
+	keeper_link_dead(&k, 0, 10);
+	CHECK_EQ(keeper_wait_ms(&k, 10), -1);
+	keeper_socket_gone(&k, 999, 20);
+	CHECK_EQ(keeper_wait_ms(&k, 20), -1);
+	CHECK_EQ(held(), 2);
+	CHECK_EQ(open_fds, held());
 }
 
 /* A 'dhcp' server is looked up in the current lease before each attempt;
@@ -382,6 +471,9 @@ int main(void)
 	RUN(mismatch_messages);
 	RUN(several_dead_connections);
 	RUN(adoption_probes);
+	RUN(held_socket_needs_no_notice);
+	RUN(hangup_before_the_kernel_knows);
+	RUN(notice_and_hangup_count_once);
 	RUN(dhcp_server_is_resolved_again);
 	RUN(lease_server);
 	return check_summary("keeper");
