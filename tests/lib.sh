@@ -289,7 +289,7 @@ EOF
 }
 
 # qemu_sysrq NAME KEYS: a serial BREAK then each SysRq key (w: blocked
-# tasks, l: every CPU's stack, m: memory) to guest NAME, booted with
+# tasks, l: every CPU's stack, m: memory, t: every task) to guest NAME, booted with
 # QEMU_SYSRQ=1; its kernel prints the answers on the console.
 qemu_sysrq() {
 	python3 - "$T/$1.serial" "$2" <<'EOF'

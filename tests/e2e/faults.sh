@@ -158,7 +158,8 @@ progress_lines() { console_text "$1" | grep -cE "^hog: |^FAULTS: vm t="; }
 
 # Waits for the cell's end; sets stalled/ended. A cell stalls when neither
 # the hog nor the sampler prints a line for STALL_SECONDS; SysRq then dumps
-# the blocked tasks, every CPU and the memory onto the console.
+# the blocked tasks, every CPU, the memory and every task (the keeper's
+# stack, wherever it sleeps) onto the console.
 watch_cell() { # NAME TIMEOUT
 	local end=$((SECONDS + $2)) pidvar="QEMU_PID_$1" lines last_move=$SECONDS seen
 	seen=$(progress_lines "$1")
@@ -170,9 +171,9 @@ watch_cell() { # NAME TIMEOUT
 		[ "$lines" != "$seen" ] && seen=$lines last_move=$SECONDS
 		if [ $((SECONDS - last_move)) -ge $STALL_SECONDS ]; then
 			stalled=1
-			log "$1: no progress for ${STALL_SECONDS}s; SysRq w, l, m"
-			qemu_sysrq "$1" wlm || true
-			sleep 10
+			log "$1: no progress for ${STALL_SECONDS}s; SysRq w, l, m, t"
+			qemu_sysrq "$1" wlmt || true
+			sleep 20
 			return
 		fi
 		sleep 2
