@@ -522,7 +522,13 @@ static int keeper_resolve(void *ctx, struct nbd_device *dev)
 
 static int keeper_connect(void *ctx, struct nbd_device *dev, struct nbd_export *exp, bool quiet)
 {
+	bool ran;
+
 	(void)ctx;
+	/* A link that came back must carry packets again (net_link_sync) */
+	if (dev->ifname[0] && net_link_sync(dev->ifname, &ran) == 1 && ran)
+		notice("keeper: %s: carrier up, interface not running: ran the kernel's pending link event",
+		       dev->ifname);
 	return nbd_connect_one(dev, exp, KEEPER_CONNECT_MS, quiet);
 }
 

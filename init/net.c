@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -671,5 +673,41 @@ int net_up(const struct netswap_config *cfg, struct net_state *st)
 	else
 		rc = dhcp_all(nl, cfg, ifs, n, deadline, st);
 	close(nl);
+	return rc;
+}
+
+/* The kernel's link-watch worker turns a carrier that came back into a
+ * queue that sends again (dev_activate), from system_unbound_wq. On a node
+ * whose memory is full and whose swap is the dead connection, every worker
+ * of that pool can be blocked in reclaim, writing to that swap, and a new
+ * one needs kthreadd, blocked the same way: the interface then drops every
+ * packet it is given, for as long as swap is dead, which is for ever (seen
+ * with the stock kernel in tests/e2e/faults.sh S4). Asking for the link
+ * state (ETHTOOL_GLINK) runs the device's pending link event in the
+ * caller. Returns 1 if the carrier is up, 0 if down, or -errno; *ran says
+ * the carrier was up but the interface not running before the call. */
+/* From <linux/ethtool.h>, whose struct ethhdr clashes with musl's. */
+#define ETHTOOL_GLINK 0x0000000a
+struct ethtool_value {
+	uint32_t cmd, data;
+};
+
+int net_link_sync(const char *ifname, bool *ran)
+{
+	struct ethtool_value link = { .cmd = ETHTOOL_GLINK };
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+	bool was_running;
+
+	*ran = false;
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	bufprint(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	was_running = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING);
+	ifr.ifr_data = (char *)&link;
+	rc = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : link.data != 0;
+	close(fd);
+	*ran = rc == 1 && !was_running;
 	return rc;
 }

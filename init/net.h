@@ -88,4 +88,10 @@ int net_dhcp_exchange(const struct netswap_config *cfg, struct iface *ifs, int n
 /* The interface a static ip= without a device uses. */
 int net_static_pick(const struct iface *ifs, int n);
 
+/* Runs the kernel's pending link event for ifname, which its worker may
+ * never run on a node out of memory (net.c). 1 carrier up, 0 down,
+ * -errno; *ran: the interface was not running before, though its carrier
+ * was up. */
+int net_link_sync(const char *ifname, bool *ran);
+
 #endif
