@@ -2,7 +2,8 @@
  * driven through its struct dhcp_io seam: scripted servers answer with
  * dnsmasq's captured OFFER, ACK and NAK (tests/unit/fixtures/dhcp/), on a
  * virtual clock, so NAKs, several NICs and the deadline are tested
- * without a network and without waiting.
+ * without a network and without waiting. net_link_sync asks the host's
+ * kernel about its loopback.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -279,6 +280,19 @@ static void test_static_pick(void)
 	CHECK_EQ(net_static_pick(a, 3), 0);
 }
 
+/* net_link_sync asks the real kernel (ETHTOOL_GLINK): the loopback's
+ * carrier is always up and the interface running, so no pending event is
+ * reported; a missing interface is an error, not "down". */
+static void test_link_sync(void)
+{
+	bool ran = true;
+
+	CHECK_EQ(net_link_sync("lo", &ran), 1);
+	CHECK(!ran);
+	CHECK_EQ(net_link_sync("nosuch0", &ran), -ENODEV);
+	CHECK(!ran);
+}
+
 int main(void)
 {
 	offer = fixture_pkt_load("dhcp", "DHCP_FIXTURE_DIR", "dnsmasq-offer.bin");
@@ -290,6 +304,7 @@ int main(void)
 	RUN(test_boot_nic_last);
 	RUN(test_deadline);
 	RUN(test_static_pick);
+	RUN(test_link_sync);
 	free(offer.b);
 	free(ack.b);
 	free(nak.b);
