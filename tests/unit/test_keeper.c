@@ -125,6 +125,16 @@ static void kernel_marks_dead(int index, long now, bool notice)
 		keeper_link_dead(&k, index, now);
 }
 
+/* One device of conns connections whose first socks the keeper holds
+ * (fds 42, 43, ...), as an attached keeper gets them from the init. */
+static void setup_holding(int conns, int socks)
+{
+	setup(1, conns);
+	for (int c = 0; c < socks; c++)
+		CHECK_EQ(keeper_hold(&k, 0, 42 + c), 0);
+	open_fds = socks;
+}
+
 static void kernel_drops(int index, long now)
 {
 	kernel_marks_dead(index, now, true);
@@ -297,9 +307,7 @@ static void adoption_probes(void)
  * and the connection is replaced. So is the replacement, when it dies. */
 static void held_socket_needs_no_notice(void)
 {
-	setup(1, 1);
-	CHECK_EQ(keeper_hold(&k, 0, 42), 0);
-	open_fds = 1;
+	setup_holding(1, 1);
 	kernel_marks_dead(0, 0, false);
 	CHECK_EQ(k.devs[0].dead, 1);
 	CHECK_EQ(held(), 0); /* the dead copy is closed */
@@ -319,9 +327,7 @@ static void held_socket_needs_no_notice(void)
  * and the keeper tries again rather than believing all is well. */
 static void hangup_before_the_kernel_knows(void)
 {
-	setup(1, 1);
-	CHECK_EQ(keeper_hold(&k, 0, 42), 0);
-	open_fds = 1;
+	setup_holding(1, 1);
 	keeper_socket_gone(&k, 42, 0);
 	keeper_retry_due(&k, 0);
 	CHECK_EQ(srv[0].reconfigures, 1);
@@ -339,11 +345,8 @@ static void hangup_before_the_kernel_knows(void)
  * ignored. An unknown fd changes nothing. */
 static void notice_and_hangup_count_once(void)
 {
-	setup(1, 2);
-	CHECK_EQ(keeper_hold(&k, 0, 42), 0);
-	CHECK_EQ(keeper_hold(&k, 0, 43), 0);
+	setup_holding(2, 2);
 	CHECK_EQ(keeper_hold(&k, 0, 44), -1); /* conns=2 */
-	open_fds = 2;
 	kernel_drops(0, 0);
 	CHECK_EQ(k.devs[0].dead, 1);
 	keeper_retry_due(&k, 0);
