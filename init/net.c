@@ -704,9 +704,16 @@ int net_link_sync(const char *ifname, bool *ran)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	bufprint(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	/* SIOCGIFFLAGS takes no lock; SIOCETHTOOL takes the RTNL, which a
+	 * link-watch worker stuck after dev_activate would hold: ask only
+	 * when there is something to run. */
 	was_running = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING);
-	ifr.ifr_data = (char *)&link;
-	rc = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : link.data != 0;
+	if (was_running) {
+		rc = 1;
+	} else {
+		ifr.ifr_data = (char *)&link;
+		rc = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : link.data != 0;
+	}
 	close(fd);
 	*ran = rc == 1 && !was_running;
 	return rc;
