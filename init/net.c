@@ -676,6 +676,12 @@ int net_up(const struct netswap_config *cfg, struct net_state *st)
 	return rc;
 }
 
+/* From <linux/ethtool.h>, whose struct ethhdr clashes with musl's. */
+#define ETHTOOL_GLINK 0x0000000a
+struct ethtool_value {
+	uint32_t cmd, data;
+};
+
 /* The kernel's link-watch worker turns a carrier that came back into a
  * queue that sends again (dev_activate), from system_unbound_wq. On a node
  * whose memory is full and whose swap is the dead connection, every worker
@@ -686,11 +692,6 @@ int net_up(const struct netswap_config *cfg, struct net_state *st)
  * state (ETHTOOL_GLINK) runs the device's pending link event in the
  * caller. Returns 1 if the carrier is up, 0 if down, or -errno; *ran says
  * the carrier was up but the interface not running before the call. */
-/* From <linux/ethtool.h>, whose struct ethhdr clashes with musl's. */
-#define ETHTOOL_GLINK 0x0000000a
-struct ethtool_value {
-	uint32_t cmd, data;
-};
 
 int net_link_sync(const char *ifname, bool *ran)
 {
