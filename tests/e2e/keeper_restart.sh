@@ -27,6 +27,10 @@ sleep 3
 nbd_server_restart
 wait_console node "TESTROOT: done|blocked for more than" 1200 || fail "the node did not finish after the restart"
 console_has node "$SWAP_BAD_RE" && fail "$(console_line node "$SWAP_BAD_RE")"
+# an adopted keeper holds no copies of the sockets: only the kernel's
+# notice (NBD_CMD_LINK_DEAD, patch 10's work item) tells it of the loss
+console_has node "keeper: /dev/nbd0 connection lost.*the kernel's notice" ||
+	fail "the adopted keeper did not hear of the swap's loss from the kernel: $(console_line node 'keeper: /dev/nbd0 connection lost')"
 console_has node "keeper: /dev/nbd0 connection back after" || fail "the new keeper never reconnected the swap"
 console_has node "hog: RESULT ok" || fail "pages lost: $(console_line node 'hog: RESULT')"
 first=$(console_line node "TESTROOT: keeper VmLck" | sed 's/.*VmLck: //')

@@ -4,7 +4,11 @@
 # comes back. With the README's command line (no timeout=), the kernel and
 # the keeper notice the dead sockets of both the swap and the root device
 # in well under a minute, the keeper reconnects once the link is back, and
-# the hog verifies every page: no I/O error, no OOM kill.
+# the hog verifies every page: no I/O error, no OOM kill. While the link is
+# dead, no task sleeps in NBD's ->queue_rq: requests with no connection are
+# parked in blk-mq (patch 9), not waited for by whoever submitted them, which
+# may be kthreadd or a kworker the reconnect needs. SysRq-w, 10 s before the
+# link returns, lists the blocked tasks.
 # A task waiting 60 s for its page is expected here, so the hung-task
 # report fires at 120 s instead of the test root's 30.
 . "$(dirname "$0")/../lib.sh"
@@ -13,7 +17,7 @@ mem=64 outage=${OUTAGE:-60}
 HOG_ARGS=${HOG_ARGS:--m $((mem * 3)) -p 1 -j 2 -o random}
 sparse_file "$T/swap.img" 512M
 nbd_server root="$TESTROOT_IMG:ro" swap="$T/swap.img"
-QEMU_MEM=$mem qemu_boot node "sysctl.kernel.hung_task_timeout_secs=120 netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"${HANG_DUMP_SH}hog $HOG_ARGS\""
+QEMU_MEM=$mem QEMU_SYSRQ=1 qemu_boot node "sysctl.kernel.hung_task_timeout_secs=120 netswap=nbd:10.0.2.2:$NBD_PORT/swap root=nbd:10.0.2.2:$NBD_PORT/root nstest=\"${HANG_DUMP_SH}hog $HOG_ARGS\""
 wait_console node "hog: worker 0 .*swap used [0-9]{2,}" 400 || fail "the hog did not start swapping"
 
 # seconds since $1 (a $SECONDS value) at which REGEX first shows up, or "never"
@@ -37,6 +41,15 @@ swap_dev=$(console_text node | sed -n 's/.*netswap: \(\/dev\/nbd[0-9]\): swap on
 root_dev=/dev/nbd$(( ${swap_dev#/dev/nbd} + 1 ))
 t_swap=$(seen_after $cut "keeper: $swap_dev connection.* lost" "$outage")
 t_root=$(seen_after $cut "keeper: $root_dev connection.* lost" $((outage - (SECONDS - cut))))
+while [ $((SECONDS - cut)) -lt $((outage - 10)) ]; do sleep 1; done
+console_lines=$(console_text node | wc -l)
+qemu_sysrq node w
+wait_console node "Show Blocked State" 10 && sleep 3
+blocked=$(console_text node | tail -n +"$console_lines" | grep -c 'task:')
+# each blocked task's name and the NBD submit function it sleeps in
+in_queue_rq=$(console_text node | tail -n +"$console_lines" |
+	awk '/task:/ { task = $0 } /nbd_(queue_rqs?|handle_cmd)\+/ && task { print task; task = "" }' |
+	sed 's/.*task:\([^ ]*\).*/\1/' | sort | uniq -c | awk '{ printf "%s%s x%d", sep, $2, $1; sep = ", " }')
 while [ $((SECONDS - cut)) -lt "$outage" ]; do sleep 1; done
 qemu_monitor node "set_link n0 on" >/dev/null
 up=$SECONDS
@@ -45,7 +58,7 @@ t_back=$(seen_after $up "keeper: $swap_dev connection.* back after" 120)
 wait_console node "TESTROOT: done|blocked for more than" 1500 || fail "the node did not finish after the link came back"
 if console_has node "blocked for more than"; then
 	# the blocked tasks' stacks (lib.sh's hang_dump), and what the keeper did
-	wait_console node "Show Blocked State" 30 && sleep 10
+	wait_console node "HANG: sysrq-w" 30 && sleep 10
 	console_text node | grep -E "keeper: .*(lost|back after)|timed out|cannot connect" | sed 's/^/  /'
 fi
 console_has node "$SWAP_BAD_RE" && fail "after the outage: $(console_line node "$SWAP_BAD_RE")"
@@ -55,8 +68,9 @@ for dev in "$swap_dev" "$root_dev"; do
 	console_has node "keeper: $dev connection.* lost.*seen on its socket" ||
 		fail "the keeper did not see $dev's loss on its copy of the socket: $(console_line node "keeper: $dev connection.* lost")"
 done
+[ -z "$in_queue_rq" ] || fail "with the link dead, tasks slept in NBD's ->queue_rq: $in_queue_rq"
 [ "$t_back" != never ] || fail "the keeper did not reconnect $swap_dev within 120 s of the link's return"
 console_has node "keeper: $root_dev connection.* back after" || fail "the keeper did not reconnect the root $root_dev"
 console_has node "hog: RESULT ok" || fail "pages lost: $(console_line node 'hog: RESULT')"
 console_text node | grep -E "keeper: .*(lost|back after)|timed out" | sed 's/^/  /'
-pass "dead link noticed after ${t_swap} s (swap) and ${t_root} s (root), swap back ${t_back} s after the link; $(console_line node 'hog: RESULT' | sed 's/.*hog: //')"
+pass "dead link noticed after ${t_swap} s (swap) and ${t_root} s (root), none of $blocked blocked tasks in ->queue_rq, swap back ${t_back} s after the link; $(console_line node 'hog: RESULT' | sed 's/.*hog: //')"
