@@ -45,10 +45,10 @@ while [ $((SECONDS - cut)) -lt $((outage - 10)) ]; do sleep 1; done
 console_lines=$(console_text node | wc -l)
 qemu_sysrq node w
 wait_console node "Show Blocked State" 10 && sleep 3
-blocked=$(console_text node | tail -n +"$console_lines" | grep -c 'task:')
+blocked_dump=$(console_text node | tail -n +"$console_lines")
+blocked=$(grep -c 'task:' <<<"$blocked_dump")
 # each blocked task's name and the NBD submit function it sleeps in
-in_queue_rq=$(console_text node | tail -n +"$console_lines" |
-	awk '/task:/ { task = $0 } /nbd_(queue_rqs?|handle_cmd)\+/ && task { print task; task = "" }' |
+in_queue_rq=$(awk '/task:/ { task = $0 } /nbd_(queue_rqs?|handle_cmd)\+/ && task { print task; task = "" }' <<<"$blocked_dump" |
 	sed 's/.*task:\([^ ]*\).*/\1/' | sort | uniq -c | awk '{ printf "%s%s x%d", sep, $2, $1; sep = ", " }')
 while [ $((SECONDS - cut)) -lt "$outage" ]; do sleep 1; done
 # Parked requests look again once a second (patch 9) and must not log the
