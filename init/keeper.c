@@ -148,6 +148,16 @@ static void back_off(struct keeper_dev *d, long now)
 	d->delay_ms = d->delay_ms * 2 > KEEPER_RETRY_MAX_MS ? KEEPER_RETRY_MAX_MS : d->delay_ms * 2;
 }
 
+/* Says where an attempt that began at start spent its time, if it was
+ * slow; connected is when the connect and handshake ended. */
+static void report_slow(const struct keeper_dev *d, long start, long connected, long end)
+{
+	if (end - start <= KEEPER_SLOW_ATTEMPT_MS)
+		return;
+	warn("keeper: %s: attempt %d took %ld ms: %ld to connect and negotiate, %ld handing the socket to the kernel",
+	     d->dev.path, d->tries, end - start, connected - start, end - connected);
+}
+
 static void replaced(struct keeper_dev *d, long now)
 {
 	d->dead--;
@@ -168,6 +178,7 @@ static void attempt(struct keeper *k, struct keeper_dev *d, long now)
 	struct nbd_export got;
 	char why[160];
 	const char *bad;
+	long connected, done;
 	int fd, rc;
 
 	d->tries++;
@@ -177,7 +188,9 @@ static void attempt(struct keeper *k, struct keeper_dev *d, long now)
 	 * after it (about a minute at the longest backoff): an outage that
 	 * does not end must not be silent. */
 	fd = o->connect(o->ctx, &d->dev, &got, d->tries % 10 != 1);
+	connected = o->now_ms(o->ctx);
 	if (fd < 0) {
+		report_slow(d, now, connected, connected);
 		back_off(d, now);
 		return;
 	}
@@ -189,8 +202,11 @@ static void attempt(struct keeper *k, struct keeper_dev *d, long now)
 		return;
 	}
 	rc = o->reconfigure(o->ctx, &d->dev, fd);
+	done = o->now_ms(o->ctx);
+	report_slow(d, now, connected, done);
 	if (rc == 0) {
-		replaced(d, now);
+		/* back when the kernel has the socket, not when the try began */
+		replaced(d, done);
 		/* kept to be watched; the kernel holds its own reference */
 		if (keeper_hold(k, (int)(d - k->devs), fd) == 0)
 			fd = -1;

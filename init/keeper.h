@@ -11,6 +11,11 @@
 
 #define KEEPER_RETRY_MIN_MS 250
 #define KEEPER_RETRY_MAX_MS 5000
+/* An attempt waits at most a few seconds at each step of the connect and
+ * handshake, and the kernel takes a socket at once: one that took longer
+ * than this waited somewhere else (memory reclaim, a lock), and says
+ * where. */
+#define KEEPER_SLOW_ATTEMPT_MS 15000
 
 struct keeper_ops {
 	void *ctx;
@@ -24,6 +29,8 @@ struct keeper_ops {
 	 * none of dev's connections is dead, or another -errno. */
 	int (*reconfigure)(void *ctx, const struct nbd_device *dev, int fd);
 	void (*close)(void *ctx, int fd);
+	/* The monotonic clock in ms: an attempt is timed to its end. */
+	long (*now_ms)(void *ctx);
 };
 
 struct keeper_dev {

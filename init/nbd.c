@@ -563,6 +563,12 @@ static void keeper_close(void *ctx, int fd)
 	close(fd);
 }
 
+static long keeper_clock(void *ctx)
+{
+	(void)ctx;
+	return now_ms();
+}
+
 /* Reads the kernel's NBD_CMD_LINK_DEAD notices; -ENOBUFS when some were
  * dropped (then every device is probed). */
 static int read_link_events(int ev, struct keeper *k)
@@ -659,7 +665,7 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 			pause();
 	}
 	k->ops = (struct keeper_ops){ &ctx, keeper_resolve, keeper_connect, keeper_reconfigure,
-				      keeper_close };
+				      keeper_close, keeper_clock };
 	if (adopt)
 		keeper_probe_all(k, now_ms());
 	for (;;) {

@@ -17,6 +17,8 @@ struct fake_server {
 	uint64_t size;
 	uint16_t flags;
 	int dead_in_kernel;      /* connections the kernel holds dead */
+	long connect_ms;         /* how long a connect and handshake takes */
+	long reconfigure_ms;     /* how long the kernel takes the socket */
 	int connects, reconfigures, resolves;
 	int loud;                /* attempts asked to say why they failed */
 	const char *lease_host;  /* what the lease says now, for 'dhcp' */
@@ -24,6 +26,7 @@ struct fake_server {
 
 static struct fake_server srv[MAX_NBD_DEVICES];
 static int open_fds, next_fd = 100;
+static long clock_ms; /* the fake clock: the round's time, plus what the fakes took */
 static int fd_owner[1000];
 static struct keeper k;
 
@@ -46,6 +49,7 @@ static int fake_connect(void *ctx, struct nbd_device *dev, struct nbd_export *ex
 	(void)ctx;
 	s->connects++;
 	s->loud += !quiet;
+	clock_ms += s->connect_ms;
 	if (s->down)
 		return -1;
 	memset(exp, 0, sizeof(*exp));
@@ -63,6 +67,7 @@ static int fake_reconfigure(void *ctx, const struct nbd_device *dev, int fd)
 	(void)ctx;
 	CHECK_EQ(fd_owner[fd], dev->index);
 	s->reconfigures++;
+	clock_ms += s->reconfigure_ms;
 	if (s->dead_in_kernel == 0)
 		return -ENOSPC;
 	s->dead_in_kernel--;
@@ -76,13 +81,27 @@ static void fake_close(void *ctx, int fd)
 	open_fds--;
 }
 
+static long fake_now_ms(void *ctx)
+{
+	(void)ctx;
+	return clock_ms;
+}
+
+/* The keeper's loop at time now: the attempts that are due. */
+static void retry_due(long now)
+{
+	clock_ms = now;
+	keeper_retry_due(&k, now);
+}
+
 /* n devices nbd0..nbd<n-1>, conns each, every server up and healthy. */
 static void setup(int n, int conns)
 {
 	memset(&k, 0, sizeof(k));
 	memset(srv, 0, sizeof(srv));
 	open_fds = 0;
-	k.ops = (struct keeper_ops){ NULL, fake_resolve, fake_connect, fake_reconfigure, fake_close };
+	k.ops = (struct keeper_ops){ NULL, fake_resolve, fake_connect, fake_reconfigure, fake_close,
+				  fake_now_ms };
 	for (int i = 0; i < n; i++) {
 		struct nbd_device d;
 
@@ -149,7 +168,7 @@ static void dead_server_does_not_hold_up_another(void)
 	srv[0].down = true;
 	kernel_drops(0, 0);
 	kernel_drops(1, 0);
-	keeper_retry_due(&k, 0);
+	retry_due(0);
 	CHECK_EQ(srv[0].connects, 1);
 	CHECK_EQ(k.devs[0].dead, 1);
 	CHECK_EQ(srv[1].reconfigures, 1);
@@ -157,9 +176,9 @@ static void dead_server_does_not_hold_up_another(void)
 	CHECK_EQ(k.devs[1].dead, 0);
 	/* nbd1 dies again while nbd0's server is still down: back at once. */
 	for (long t = 0; t < 60000; t += 250)
-		keeper_retry_due(&k, t);
+		retry_due(t);
 	kernel_drops(1, 60000);
-	keeper_retry_due(&k, 60000);
+	retry_due(60000);
 	CHECK_EQ(k.devs[1].dead, 0);
 	CHECK_EQ(srv[1].reconfigures, 2);
 	CHECK_EQ(k.devs[0].dead, 1);
@@ -177,15 +196,15 @@ static void backoff_doubles_to_a_cap(void)
 	kernel_drops(0, 0);
 	CHECK_EQ(keeper_wait_ms(&k, 0), 0);
 	for (int i = 0; i < 8; i++) {
-		keeper_retry_due(&k, t);
+		retry_due(t);
 		CHECK_EQ(keeper_wait_ms(&k, t), expect);
-		keeper_retry_due(&k, t + expect - 1); /* not due: no attempt */
+		retry_due(t + expect - 1); /* not due: no attempt */
 		CHECK_EQ(srv[0].connects, i + 1);
 		t += expect;
 		expect = expect * 2 > KEEPER_RETRY_MAX_MS ? KEEPER_RETRY_MAX_MS : expect * 2;
 	}
 	srv[0].down = false;
-	keeper_retry_due(&k, t);
+	retry_due(t);
 	CHECK_EQ(k.devs[0].dead, 0);
 	CHECK_EQ(keeper_wait_ms(&k, t), -1);
 }
@@ -200,17 +219,17 @@ static void failures_are_told_now_and_then(void)
 	srv[0].down = true;
 	kernel_drops(0, 0);
 	for (int i = 0; i < 21; i++) {
-		keeper_retry_due(&k, t);
+		retry_due(t);
 		t += KEEPER_RETRY_MAX_MS;
 	}
 	CHECK_EQ(srv[0].connects, 21);
 	CHECK_EQ(srv[0].loud, 3);
 	srv[0].down = false;
-	keeper_retry_due(&k, t);
+	retry_due(t);
 	CHECK_EQ(srv[0].loud, 3);
 	srv[0].down = true;
 	kernel_drops(0, t);
-	keeper_retry_due(&k, t);
+	retry_due(t);
 	CHECK_EQ(srv[0].loud, 4);
 }
 
@@ -220,17 +239,17 @@ static void changed_export_is_refused(void)
 	setup(1, 1);
 	srv[0].size = SIZE / 2;
 	kernel_drops(0, 0);
-	keeper_retry_due(&k, 0);
+	retry_due(0);
 	CHECK_EQ(srv[0].reconfigures, 0);
 	CHECK_EQ(open_fds, held());
 	CHECK(strstr(k.devs[0].refused, "is now 268435456 bytes, the kernel has 536870912") != NULL);
 	srv[0].size = SIZE;
 	srv[0].flags |= NBD_FLAG_READ_ONLY;
-	keeper_retry_due(&k, 250);
+	retry_due(250);
 	CHECK_EQ(srv[0].reconfigures, 0);
 	CHECK(strstr(k.devs[0].refused, "read-only") != NULL);
 	srv[0].flags &= (uint16_t)~NBD_FLAG_READ_ONLY;
-	keeper_retry_due(&k, 750);
+	retry_due(750);
 	CHECK_EQ(srv[0].reconfigures, 1);
 	CHECK_EQ(k.devs[0].dead, 0);
 
@@ -239,7 +258,7 @@ static void changed_export_is_refused(void)
 	k.devs[0].dev.read_only = true;
 	srv[0].flags |= NBD_FLAG_READ_ONLY;
 	kernel_drops(0, 0);
-	keeper_retry_due(&k, 0);
+	retry_due(0);
 	CHECK_EQ(k.devs[0].dead, 0);
 }
 
@@ -268,17 +287,17 @@ static void several_dead_connections(void)
 	kernel_drops(0, 0);
 	kernel_drops(0, 0);
 	CHECK_EQ(k.devs[0].dead, 2);
-	keeper_retry_due(&k, 0);
+	retry_due(0);
 	CHECK_EQ(k.devs[0].dead, 1);
 	CHECK_EQ(keeper_wait_ms(&k, 0), 0);
-	keeper_retry_due(&k, 0);
+	retry_due(0);
 	CHECK_EQ(k.devs[0].dead, 0);
 	CHECK_EQ(srv[0].reconfigures, 2);
 	/* More notices than connections cannot make it try forever. */
 	for (int i = 0; i < 10; i++)
 		keeper_link_dead(&k, 0, 10);
 	CHECK_EQ(k.devs[0].dead, 4);
-	keeper_retry_due(&k, 10);
+	retry_due(10);
 	CHECK_EQ(k.devs[0].dead, 0); /* the kernel had none dead: -ENOSPC */
 	/* A device that is not ours is ignored. */
 	keeper_link_dead(&k, 7, 20);
@@ -293,7 +312,7 @@ static void adoption_probes(void)
 	srv[1].dead_in_kernel = 1;
 	keeper_probe_all(&k, 0);
 	for (int round = 0; round < 4; round++)
-		keeper_retry_due(&k, 0);
+		retry_due(0);
 	CHECK_EQ(k.devs[0].dead, 0);
 	CHECK_EQ(k.devs[1].dead, 0);
 	CHECK_EQ(srv[0].reconfigures, 1);  /* -ENOSPC at once */
@@ -311,12 +330,12 @@ static void held_socket_needs_no_notice(void)
 	kernel_marks_dead(0, 0, false);
 	CHECK_EQ(k.devs[0].dead, 1);
 	CHECK_EQ(held(), 0); /* the dead copy is closed */
-	keeper_retry_due(&k, 0);
+	retry_due(0);
 	CHECK_EQ(srv[0].reconfigures, 1);
 	CHECK_EQ(k.devs[0].dead, 0);
 	CHECK_EQ(held(), 1);
 	kernel_marks_dead(0, 1000, false);
-	keeper_retry_due(&k, 1000);
+	retry_due(1000);
 	CHECK_EQ(srv[0].reconfigures, 2);
 	CHECK_EQ(srv[0].dead_in_kernel, 0);
 	CHECK_EQ(open_fds, held());
@@ -329,12 +348,12 @@ static void hangup_before_the_kernel_knows(void)
 {
 	setup_holding(1, 1);
 	keeper_socket_gone(&k, 42, 0);
-	keeper_retry_due(&k, 0);
+	retry_due(0);
 	CHECK_EQ(srv[0].reconfigures, 1);
 	CHECK_EQ(k.devs[0].dead, 1);
 	CHECK_EQ(keeper_wait_ms(&k, 0), KEEPER_RETRY_MIN_MS);
 	srv[0].dead_in_kernel = 1; /* now it has */
-	keeper_retry_due(&k, KEEPER_RETRY_MIN_MS);
+	retry_due(KEEPER_RETRY_MIN_MS);
 	CHECK_EQ(srv[0].reconfigures, 2);
 	CHECK_EQ(k.devs[0].dead, 0);
 	CHECK_EQ(open_fds, held());
@@ -349,8 +368,8 @@ static void notice_and_hangup_count_once(void)
 	CHECK_EQ(keeper_hold(&k, 0, 44), -1); /* conns=2 */
 	kernel_drops(0, 0);
 	CHECK_EQ(k.devs[0].dead, 1);
-	keeper_retry_due(&k, 0);
-	keeper_retry_due(&k, 0);
+	retry_due(0);
+	retry_due(0);
 	CHECK_EQ(srv[0].connects, 1);
 	keeper_link_dead(&k, 0, 10);
 	CHECK_EQ(keeper_wait_ms(&k, 10), -1);
@@ -369,7 +388,7 @@ static void dhcp_server_is_resolved_again(void)
 	srv[0].lease_host = "10.0.0.99";
 	kernel_drops(0, 0);
 	kernel_drops(1, 0);
-	keeper_retry_due(&k, 0);
+	retry_due(0);
 	CHECK_EQ(srv[0].resolves, 1);
 	CHECK_EQ(srv[1].resolves, 0);
 	CHECK_STR(k.devs[0].dev.host, "10.0.0.99");
@@ -463,6 +482,23 @@ static void state_bad_lines(void)
 				    "nbd2 h 1 1 30 1 rw fixed - c\n", out, 2), -3);       /* too many */
 }
 
+/* A connection is back when the kernel has the socket: an attempt that
+ * waited (a handshake of 20 s, the kernel 12 s) counts that time, and the
+ * next outage's backoff starts from the first step again. */
+static void slow_attempt_is_timed_to_its_end(void)
+{
+	setup(1, 1);
+	kernel_drops(0, 1000);
+	srv[0].connect_ms = 20000;
+	srv[0].reconfigure_ms = 12000;
+	retry_due(1000);
+	CHECK_EQ(k.devs[0].dead, 0);
+	CHECK_EQ(k.devs[0].reconnects, 1ul);
+	CHECK_EQ(k.devs[0].up_ms, 33000);
+	CHECK_EQ(k.devs[0].delay_ms, KEEPER_RETRY_MIN_MS);
+	CHECK_EQ(open_fds, held());
+}
+
 int main(void)
 {
 	RUN(state_round_trip);
@@ -479,5 +515,6 @@ int main(void)
 	RUN(notice_and_hangup_count_once);
 	RUN(dhcp_server_is_resolved_again);
 	RUN(lease_server);
+	RUN(slow_attempt_is_timed_to_its_end);
 	return check_summary("keeper");
 }
