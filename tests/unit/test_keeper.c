@@ -4,10 +4,13 @@
  * a 'dhcp' server is looked up again, adopted devices are probed, and a
  * death that shows only on the socket the keeper holds is repaired. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "keeper.h"
+#include "log.h"
 
 #define SIZE (512ull << 20)
 
@@ -482,21 +485,49 @@ static void state_bad_lines(void)
 				    "nbd2 h 1 1 30 1 rw fixed - c\n", out, 2), -3);       /* too many */
 }
 
+/* The keeper's log lines while it runs the attempts due at now. */
+static void retry_logged(long now, char *out, size_t cap)
+{
+	FILE *f = tmpfile();
+	size_t n;
+
+	CHECK(f != NULL);
+	log_use_fd(dup(fileno(f)));
+	retry_due(now);
+	log_use_fd(2);
+	rewind(f);
+	n = fread(out, 1, cap - 1, f);
+	out[n] = 0;
+	fclose(f);
+}
+
 /* A connection is back when the kernel has the socket: an attempt that
- * waited (a handshake of 20 s, the kernel 12 s) counts that time, and the
- * next outage's backoff starts from the first step again. */
+ * waited (a handshake of 20 s, the kernel 12 s) counts that time, says
+ * where it went, and the next outage's backoff starts from the first step
+ * again. */
 static void slow_attempt_is_timed_to_its_end(void)
 {
+	char log[1024];
+
 	setup(1, 1);
 	kernel_drops(0, 1000);
 	srv[0].connect_ms = 20000;
 	srv[0].reconfigure_ms = 12000;
-	retry_due(1000);
+	retry_logged(1000, log, sizeof(log));
+	CHECK(strstr(log, "/dev/nbd0: attempt 1 took 32000 ms: 20000 to connect and negotiate, "
+			  "12000 handing the socket to the kernel") != NULL);
+	CHECK(strstr(log, "connection back after 32000 ms") != NULL);
 	CHECK_EQ(k.devs[0].dead, 0);
 	CHECK_EQ(k.devs[0].reconnects, 1ul);
 	CHECK_EQ(k.devs[0].up_ms, 33000);
 	CHECK_EQ(k.devs[0].delay_ms, KEEPER_RETRY_MIN_MS);
 	CHECK_EQ(open_fds, held());
+	/* a quick one says nothing of its time */
+	kernel_drops(0, 40000);
+	srv[0].connect_ms = srv[0].reconfigure_ms = 5;
+	retry_logged(40000, log, sizeof(log));
+	CHECK(strstr(log, "took") == NULL);
+	CHECK(strstr(log, "connection back after 10 ms") != NULL);
 }
 
 int main(void)
