@@ -134,7 +134,7 @@ DEPS_test_net := init/fmt.c init/net.c init/addr.c init/msgbuf.c init/dhcp.c ini
 DEPS_test_ipudp := init/fmt.c init/ipudp.c
 DEPS_test_nbd_proto := init/fmt.c init/nbd_proto.c init/msgbuf.c
 # swap.c holds the swap step, which opens its devices through nbd.c.
-DEPS_test_swap := init/swap.c init/mirror.c init/nbd.c init/metrics.c init/keeper.c init/helper.c init/nbd_proto.c $(DEPS_test_net)
+DEPS_test_swap := init/swap.c init/mirror.c init/nbd.c init/metrics.c init/metrics_writer.c init/keeper.c init/helper.c init/nbd_proto.c $(DEPS_test_net)
 DEPS_test_keeper := init/fmt.c init/keeper.c init/dhcp.c init/ipudp.c init/addr.c init/log.c init/kfile.c init/nbd_proto.c init/msgbuf.c
 DEPS_test_metrics := init/fmt.c init/metrics.c init/keeper.c init/dhcp.c init/ipudp.c init/addr.c init/log.c init/kfile.c init/nbd_proto.c init/msgbuf.c
 DEPS_test_mirror := init/mirror.c init/fmt.c init/kfile.c

@@ -11,7 +11,7 @@
 #include "keeper.h"
 
 #define METRICS_FILE "netswap.prom"
-#define METRICS_INTERVAL_MS 10000 /* the keeper rewrites it at least this often */
+#define METRICS_INTERVAL_MS 1000 /* the writer rewrites it this often */
 
 /* /sys/block/<dev>/stat (Documentation/block/stat.rst): the fields we export. */
 struct blk_stat {
@@ -26,5 +26,13 @@ int blk_stat_parse(const char *text, struct blk_stat *st);
  * to k->devs[i]. Returns the length, or -1 when cap is too small. */
 int metrics_format(const struct keeper *k, long now, const struct blk_stat *st, char *buf,
 		   size_t cap);
+
+/* The writer thread (metrics_writer.c): from now on, METRICS_FILE in
+ * rundir is rewritten every METRICS_INTERVAL_MS from the state the keeper
+ * last published, starting with k's. 0, or -errno. */
+int metrics_writer_start(const struct keeper *k, int rundir, int sysblock);
+
+/* The keeper's state, for the writer: a copy, never a wait for a write. */
+void metrics_publish(const struct keeper *k);
 
 #endif

@@ -617,27 +617,6 @@ static int open_link_events(int nl, int *family)
 	return ev;
 }
 
-/* /run/netswap/netswap.prom, through a new file and rename: a reader
- * (node_exporter, netswap-check) sees the old file or the new one. The
- * buffer is static so that it is among the pages the keeper locks. A
- * failed write is only retried: the metrics never hold up a reconnect. */
-static void write_metrics(const struct keeper *k, int rundir, int sysblock, long now)
-{
-	static char text[16384];
-	struct blk_stat st[MAX_NBD_DEVICES];
-	char path[64], buf[256];
-	int len;
-
-	for (int i = 0; i < k->n; i++) {
-		bufprint(path, sizeof(path), "nbd%d/stat", k->devs[i].dev.index);
-		if (kfile_read(sysblock, path, buf, sizeof(buf)) <= 0 || blk_stat_parse(buf, &st[i]) < 0)
-			st[i].valid = 0;
-	}
-	len = metrics_format(k, now, st, text, sizeof(text));
-	if (len >= 0 && kfile_write(rundir, METRICS_FILE ".new", text, (size_t)len) == 0)
-		renameat(rundir, METRICS_FILE ".new", rundir, METRICS_FILE);
-}
-
 /* The kernel's notices (ev), then our copies of the kernel's sockets. Only
  * the end of a connection wakes us (POLLRDHUP; POLLHUP and POLLERR always
  * do): the data on them is the kernel's to read. */
@@ -654,7 +633,6 @@ static int watch_list(const struct keeper *k, int ev, struct pollfd *p)
 
 static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 {
-	long metrics_at = -METRICS_INTERVAL_MS;
 	struct keeper_nl ctx = { .nl = nl_open(NETLINK_GENERIC), .rundir = rundir };
 	int ev = ctx.nl < 0 ? ctx.nl : open_link_events(ctx.nl, &ctx.family);
 
@@ -668,13 +646,13 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 				      keeper_close, keeper_clock };
 	if (adopt)
 		keeper_probe_all(k, now_ms());
+	metrics_writer_start(k, rundir, sysblock);
 	for (;;) {
 		struct pollfd p[1 + MAX_NBD_DEVICES * MAX_CONNS];
 		int n = watch_list(k, ev, p);
-		long now, wait = keeper_wait_ms(k, now_ms());
+		long wait = keeper_wait_ms(k, now_ms());
 
-		if (wait < 0 || wait > METRICS_INTERVAL_MS)
-			wait = METRICS_INTERVAL_MS;
+		metrics_publish(k);
 		if (poll(p, (nfds_t)n, (int)wait) > 0) {
 			/* An overflowed socket (ENOBUFS) lost notices; a socket that
 			 * is gone (POLLNVAL) would spin: either way, start over. */
@@ -688,12 +666,7 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 				if (p[i].revents)
 					keeper_socket_gone(k, p[i].fd, now_ms());
 		}
-		now = now_ms();
-		keeper_retry_due(k, now);
-		if (now - metrics_at >= 1000) { /* at most once a second */
-			metrics_at = now;
-			write_metrics(k, rundir, sysblock, now);
-		}
+		keeper_retry_due(k, now_ms());
 	}
 }
 
