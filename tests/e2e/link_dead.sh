@@ -8,7 +8,8 @@
 # dead, no task sleeps in NBD's ->queue_rq: requests with no connection are
 # parked in blk-mq (patch 9), not waited for by whoever submitted them, which
 # may be kthreadd or a kworker the reconnect needs. SysRq-w, 10 s before the
-# link returns, lists the blocked tasks.
+# link returns, lists the blocked tasks; if the keeper has not reconnected
+# 120 s after the link's return, SysRq-t shows where it sleeps.
 # A task waiting 60 s for its page is expected here, so the hung-task
 # report fires at 120 s instead of the test root's 30.
 . "$(dirname "$0")/../lib.sh"
@@ -59,12 +60,22 @@ qemu_monitor node "set_link n0 on" >/dev/null
 up=$SECONDS
 log "link back after $((up - cut)) s; swap $swap_dev dead after ${t_swap} s, root $root_dev after ${t_root} s"
 t_back=$(seen_after $up "keeper: $swap_dev connection.* back after" 120)
+if [ "$t_back" = never ]; then
+	# Where the keeper is: it sleeps, so SysRq-w does not list it; t
+	# prints every task's stack (its writer thread shares its name).
+	console_lines=$(console_text node | wc -l)
+	qemu_sysrq node t
+	sleep 20
+	console_text node | tail -n +"$console_lines" |
+		awk '/task:/ { keep = /task:@netswap-keep/ } keep' | head -n 80 | sed 's/^/  /'
+fi
 wait_console node "TESTROOT: done|blocked for more than" 1500 || fail "the node did not finish after the link came back"
 if console_has node "blocked for more than"; then
 	# the blocked tasks' stacks (lib.sh's hang_dump), and what the keeper did
 	wait_console node "HANG: sysrq-w" 30 && sleep 10
 	console_text node | grep -E "keeper: .*(lost|back after)|timed out|cannot connect" | sed 's/^/  /'
 fi
+console_text node | grep -E "keeper: .*(lost|back after|took)|timed out" | sed 's/^/  /'
 console_has node "$SWAP_BAD_RE" && fail "after the outage: $(console_line node "$SWAP_BAD_RE")"
 [ "$t_swap" != never ] && [ "$t_swap" -lt 45 ] || fail "the swap device's dead socket was not noticed within 45 s (after: $t_swap)"
 [ "$t_root" != never ] && [ "$t_root" -lt 45 ] || fail "the root device's dead socket was not noticed within 45 s (after: $t_root)"
@@ -77,5 +88,4 @@ done
 [ "$t_back" != never ] || fail "the keeper did not reconnect $swap_dev within 120 s of the link's return"
 console_has node "keeper: $root_dev connection.* back after" || fail "the keeper did not reconnect the root $root_dev"
 console_has node "hog: RESULT ok" || fail "pages lost: $(console_line node 'hog: RESULT')"
-console_text node | grep -E "keeper: .*(lost|back after)|timed out" | sed 's/^/  /'
 pass "dead link noticed after ${t_swap} s (swap) and ${t_root} s (root), none of $blocked blocked tasks in ->queue_rq, swap back ${t_back} s after the link; $(console_line node 'hog: RESULT' | sed 's/.*hog: //')"
