@@ -702,6 +702,32 @@ static int lock_stack(char *top)
 
 extern const char __executable_start[], _end[]; /* from the linker */
 
+/* A TCP send copies its data into the sending thread's page fragment,
+ * which the kernel allocates at the thread's first send and then reuses
+ * (32 KiB; a handshake sends a few hundred bytes). The keeper's first send
+ * would otherwise come in an outage, when a full node's allocation waits
+ * in reclaim for the swap that only the keeper's reconnect brings back:
+ * seen on the lockdep kernel, the keeper's handshake sat in tcp_sendmsg ->
+ * sk_page_frag_refill -> reclaim_throttle for minutes. So the keeper sends
+ * one byte over loopback now, while memory is there. */
+static void warm_send_fragment(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &len) < 0 ||
+	    connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 || send(c, "", 1, 0) != 1)
+		warn("keeper: cannot warm up the TCP send buffer over loopback: %s; a reconnect may wait for memory",
+		     strerror(errno));
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+}
+
 /* The keeper process: protected from the OOM killer, from signals, from
  * page faults, and from reclaim writing to its own devices. */
 static void keeper_become(char **argv)
@@ -717,6 +743,7 @@ static void keeper_become(char **argv)
 	    lock_stack(stack_top(argv)) < 0 || mlockall(MCL_FUTURE) < 0)
 		warn("keeper: mlock: %s", strerror(errno));
 	helper_io_flusher("keeper");
+	warm_send_fragment();
 }
 
 /* The device list goes to /run/netswap, which the pivot moves into the real
