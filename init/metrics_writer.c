@@ -38,14 +38,6 @@ void metrics_publish(const struct keeper *k)
 	pthread_mutex_unlock(&snapshot_lock);
 }
 
-static long clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* /run/netswap/netswap.prom, through a new file and rename: a reader
  * (node_exporter, netswap-check) sees the old file or the new one. */
 static void write_metrics(const struct keeper *k, long now)
@@ -74,7 +66,7 @@ static void *writer_loop(void *unused)
 		pthread_mutex_lock(&snapshot_lock);
 		current = snapshot;
 		pthread_mutex_unlock(&snapshot_lock);
-		write_metrics(&current, clock_ms());
+		write_metrics(&current, log_uptime_ms());
 		nanosleep(&interval, NULL);
 	}
 	return NULL;

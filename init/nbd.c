@@ -492,14 +492,6 @@ struct keeper_nl {
 	int rundir; /* /run/netswap, wherever the pivot moved it */
 };
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int keeper_resolve(void *ctx, struct nbd_device *dev)
 {
 	const struct keeper_nl *k = ctx;
@@ -566,7 +558,7 @@ static void keeper_close(void *ctx, int fd)
 static long keeper_clock(void *ctx)
 {
 	(void)ctx;
-	return now_ms();
+	return log_uptime_ms();
 }
 
 /* Reads the kernel's NBD_CMD_LINK_DEAD notices; -ENOBUFS when some were
@@ -592,7 +584,7 @@ static int read_link_events(int ev, struct keeper *k)
 				NBD_ATTR_INDEX);
 		if (index && index->nla_len >= NLA_HDRLEN + 4)
 			keeper_link_dead(k, (int)*(const uint32_t *)((const char *)index + NLA_HDRLEN),
-					 now_ms());
+					 log_uptime_ms());
 	}
 	return 0;
 }
@@ -645,12 +637,12 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 	k->ops = (struct keeper_ops){ &ctx, keeper_resolve, keeper_connect, keeper_reconfigure,
 				      keeper_close, keeper_clock };
 	if (adopt)
-		keeper_probe_all(k, now_ms());
+		keeper_probe_all(k, log_uptime_ms());
 	metrics_writer_start(k, rundir, sysblock);
 	for (;;) {
 		struct pollfd p[1 + MAX_NBD_DEVICES * MAX_CONNS];
 		int n = watch_list(k, ev, p);
-		long wait = keeper_wait_ms(k, now_ms());
+		long wait = keeper_wait_ms(k, log_uptime_ms());
 
 		metrics_publish(k);
 		if (poll(p, (nfds_t)n, (int)wait) > 0) {
@@ -660,13 +652,13 @@ static void keeper_loop(struct keeper *k, bool adopt, int rundir, int sysblock)
 				ev = open_link_events(ctx.nl, &ctx.family);
 			if ((p[0].revents & POLLNVAL) || read_link_events(ev, k) == -ENOBUFS) {
 				warn("keeper: missed some nbd events; checking every device");
-				keeper_probe_all(k, now_ms());
+				keeper_probe_all(k, log_uptime_ms());
 			}
 			for (int i = 1; i < n; i++)
 				if (p[i].revents)
-					keeper_socket_gone(k, p[i].fd, now_ms());
+					keeper_socket_gone(k, p[i].fd, log_uptime_ms());
 		}
-		keeper_retry_due(k, now_ms());
+		keeper_retry_due(k, log_uptime_ms());
 	}
 }
 
