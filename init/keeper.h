@@ -29,7 +29,7 @@ struct keeper_ops {
 	 * none of dev's connections is dead, or another -errno. */
 	int (*reconfigure)(void *ctx, const struct nbd_device *dev, int fd);
 	void (*close)(void *ctx, int fd);
-	/* The monotonic clock in ms: an attempt is timed to its end. */
+	/* The keeper's clock (ms since boot): an attempt is timed to its end. */
 	long (*now_ms)(void *ctx);
 };
 

@@ -1,8 +1,9 @@
 /* metrics_writer.c - the keeper's metrics file, written by a thread of its
  * own (metrics.h).
  *
- * Writing the file allocates memory: a new tmpfs file, its page, a buffer
- * for each /sys/block stat read. On a node whose memory is full and whose
+ * Writing the file allocates memory: a new file in /run/netswap, its
+ * page, a buffer for each /sys/block stat read. On a node whose memory is
+ * full and whose
  * swap is the dead connection, such an allocation waits in reclaim until
  * swap moves again, which only the keeper's reconnect can make happen: the
  * keeper, writing its metrics during an outage, once sat minutes there
@@ -11,17 +12,15 @@
  * as memory is short, and the file is stale meanwhile (netswap-check says
  * so). Everything both touch is static, among the pages the keeper locks. */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "fmt.h"
 #include "kfile.h"
 #include "log.h"
-#include "config.h"
 #include "metrics.h"
 
 static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -70,12 +70,10 @@ if [ "$t_back" = never ]; then
 		awk '/task:/ { keep = /task:@netswap-keep/ } keep' | head -n 80 | sed 's/^/  /'
 fi
 wait_console node "TESTROOT: done|blocked for more than" 1500 || fail "the node did not finish after the link came back"
-if console_has node "blocked for more than"; then
-	# the blocked tasks' stacks (lib.sh's hang_dump), and what the keeper did
-	wait_console node "HANG: sysrq-w" 30 && sleep 10
-	console_text node | grep -E "keeper: .*(lost|back after)|timed out|cannot connect" | sed 's/^/  /'
-fi
-console_text node | grep -E "keeper: .*(lost|back after|took)|timed out" | sed 's/^/  /'
+# the blocked tasks' stacks (lib.sh's hang_dump), if a task hung
+console_has node "blocked for more than" && wait_console node "HANG: sysrq-w" 30 && sleep 10
+# what the keeper did, on every outcome
+console_text node | grep -E "keeper: .*(lost|back after|took)|timed out|cannot connect" | sed 's/^/  /'
 console_has node "$SWAP_BAD_RE" && fail "after the outage: $(console_line node "$SWAP_BAD_RE")"
 [ "$t_swap" != never ] && [ "$t_swap" -lt 45 ] || fail "the swap device's dead socket was not noticed within 45 s (after: $t_swap)"
 [ "$t_root" != never ] && [ "$t_root" -lt 45 ] || fail "the root device's dead socket was not noticed within 45 s (after: $t_root)"
