@@ -3,14 +3,14 @@
  *
  * Writing the file allocates memory: a new file in /run/netswap, its
  * page, a buffer for each /sys/block stat read. On a node whose memory is
- * full and whose
- * swap is the dead connection, such an allocation waits in reclaim until
- * swap moves again, which only the keeper's reconnect can make happen: the
- * keeper, writing its metrics during an outage, once sat minutes there
- * between two attempts. So the keeper only copies its state into a
- * snapshot, and never waits for this thread; the thread may wait as long
- * as memory is short, and the file is stale meanwhile (netswap-check says
- * so). Everything both touch is static, among the pages the keeper locks. */
+ * full and whose swap is the dead connection, such an allocation waits
+ * in reclaim until swap moves again, which only the keeper's reconnect
+ * can make happen: the keeper, writing its metrics during an outage, once
+ * sat minutes there between two attempts. So the keeper only copies its
+ * state into a snapshot, and never waits for this thread; the thread may
+ * wait as long as memory is short, and the file is stale meanwhile
+ * (netswap-check says so). Everything both touch is static, among the
+ * pages the keeper locks. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
