@@ -149,13 +149,17 @@ static void back_off(struct keeper_dev *d, long now)
 }
 
 /* Says where an attempt that began at start spent its time, if it was
- * slow; connected is when the connect and handshake ended. */
+ * slow; connected is when the connect and handshake ended, end is when
+ * the kernel took the socket, or -1 if the connect failed. */
 static void report_slow(const struct keeper_dev *d, long start, long connected, long end)
 {
-	if (end - start <= KEEPER_SLOW_ATTEMPT_MS)
+	if ((end < 0 ? connected : end) - start <= KEEPER_SLOW_ATTEMPT_MS)
 		return;
-	warn("keeper: %s: attempt %d took %ld ms: %ld to connect and negotiate, %ld handing the socket to the kernel",
-	     d->dev.path, d->tries, end - start, connected - start, end - connected);
+	if (end < 0)
+		warn("keeper: %s: attempt %d failed after %ld ms", d->dev.path, d->tries, connected - start);
+	else
+		warn("keeper: %s: attempt %d took %ld ms: %ld to connect and negotiate, %ld handing the socket to the kernel",
+		     d->dev.path, d->tries, end - start, connected - start, end - connected);
 }
 
 static void replaced(struct keeper_dev *d, long now)
@@ -190,7 +194,7 @@ static void attempt(struct keeper *k, struct keeper_dev *d, long now)
 	fd = o->connect(o->ctx, &d->dev, &got, d->tries % 10 != 1);
 	connected = o->now_ms(o->ctx);
 	if (fd < 0) {
-		report_slow(d, now, connected, connected);
+		report_slow(d, now, connected, -1);
 		back_off(d, now);
 		return;
 	}

@@ -528,6 +528,13 @@ static void slow_attempt_is_timed_to_its_end(void)
 	retry_logged(40000, log, sizeof(log));
 	CHECK(strstr(log, "took") == NULL);
 	CHECK(strstr(log, "connection back after 10 ms") != NULL);
+	/* a slow one that fails says only that */
+	kernel_drops(0, 80000);
+	srv[0].connect_ms = 21000;
+	srv[0].down = 1;
+	retry_logged(80000, log, sizeof(log));
+	CHECK(strstr(log, "/dev/nbd0: attempt 1 failed after 21000 ms") != NULL);
+	CHECK(strstr(log, "handing") == NULL);
 }
 
 int main(void)
