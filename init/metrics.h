@@ -29,8 +29,9 @@ int metrics_format(const struct keeper *k, long now, const struct blk_stat *st, 
 
 /* The writer thread (metrics_writer.c): from now on, METRICS_FILE in
  * rundir is rewritten every METRICS_INTERVAL_MS from the state the keeper
- * last published, starting with k's. 0, or -errno. */
-int metrics_writer_start(const struct keeper *k, int rundir, int sysblock);
+ * last published, starting with k's. If the thread cannot start, it says
+ * so and the keeper goes on without the file: reconnecting matters more. */
+void metrics_writer_start(const struct keeper *k, int rundir, int sysblock);
 
 /* The keeper's state, for the writer: a copy, never a wait for a write. */
 void metrics_publish(const struct keeper *k);

@@ -71,7 +71,7 @@ static void *writer_loop(void *unused)
 	return NULL;
 }
 
-int metrics_writer_start(const struct keeper *k, int rundir, int sysblock)
+void metrics_writer_start(const struct keeper *k, int rundir, int sysblock)
 {
 	pthread_attr_t attr;
 	pthread_t thread;
@@ -85,10 +85,7 @@ int metrics_writer_start(const struct keeper *k, int rundir, int sysblock)
 	pthread_attr_setstacksize(&attr, 32 * 1024);
 	rc = pthread_create(&thread, &attr, writer_loop, NULL);
 	pthread_attr_destroy(&attr);
-	if (rc != 0) {
+	if (rc != 0)
 		warn("keeper: cannot start the metrics writer: %s; %s/%s will not be written",
 		     strerror(rc), NETSWAP_RUN_DIR, METRICS_FILE);
-		return -rc;
-	}
-	return 0;
 }
