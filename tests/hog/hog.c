@@ -51,7 +51,11 @@
 #define PROCS_MAX 256
 #define REPORT_MAX 8           /* bad pages described in full, per worker */
 #define PROGRESS_SECONDS 2.0   /* a serial console at 115200 baud keeps up */
-#define PROGRESS_PAGES 256     /* look at the clock this often */
+#define PROGRESS_PAGES 256     /* a line per MiB at most, on a fast link */
+/* On a link so slow that a worker takes longer than this per MiB, a line
+ * after any page: the fault matrix calls a node that prints nothing for
+ * 120 s stuck, and 16 workers at 1 Mbit/s take over 130 s per MiB each. */
+#define PROGRESS_QUIET_MAX 20.0
 
 enum exit_code { EXIT_OK, EXIT_FAIL, EXIT_USAGE };
 
@@ -250,6 +254,14 @@ static void page_visit(struct worker *w, const struct phase *ph, uint64_t index)
 	}
 }
 
+static int progress_due(const struct worker *w, uint64_t done, double now)
+{
+	double quiet = now - w->last_print;
+
+	return quiet >= PROGRESS_QUIET_MAX ||
+	       (done % PROGRESS_PAGES == 0 && quiet >= PROGRESS_SECONDS);
+}
+
 static void phase_run(struct worker *w, const struct phase *ph)
 {
 	struct hog_walk walk;
@@ -260,16 +272,13 @@ static void phase_run(struct worker *w, const struct phase *ph)
 
 	hog_walk_init(&walk, w->pages, hog_page_key(&walk_id));
 	for (uint64_t i = 0; i < w->pages; i++) {
-		uint64_t t0 = now_us();
+		uint64_t t0 = now_us(), t1;
 
 		page_visit(w, ph, ph->random ? hog_walk_at(&walk, i) : i);
-		hog_latency_add(&w->res->lat, now_us() - t0);
-		if (i % PROGRESS_PAGES == PROGRESS_PAGES - 1) {
-			double now = now_seconds();
-
-			if (now - w->last_print >= PROGRESS_SECONDS)
-				progress(w, ph, i + 1, now);
-		}
+		t1 = now_us();
+		hog_latency_add(&w->res->lat, t1 - t0);
+		if (progress_due(w, i + 1, t1 / 1e6))
+			progress(w, ph, i + 1, t1 / 1e6);
 	}
 	progress(w, ph, w->pages, now_seconds());
 }
